@@ -1,0 +1,181 @@
+package dev.kcert.core.generate;
+
+import dev.kcert.core.keys.KeyAlgorithm;
+import dev.kcert.core.keys.KeyPairs;
+import dev.kcert.core.kubeconfig.Kubeconfig;
+import dev.kcert.core.model.Catalogue;
+import dev.kcert.core.model.CatalogueEntry;
+import dev.kcert.core.model.KcertException;
+import dev.kcert.core.pem.Certificates;
+import dev.kcert.core.pem.Pem;
+import dev.kcert.core.pem.PrivateKeys;
+import dev.kcert.core.pki.AtomicFiles;
+import dev.kcert.core.pki.CertificateSigner;
+import dev.kcert.core.pki.CertificateTemplate;
+import dev.kcert.core.pki.NodeParameters;
+import dev.kcert.core.pki.PkiLayout;
+import dev.kcert.core.pki.PkiTemplates;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+/**
+ * Builds a complete kubeadm-shaped PKI for one control-plane node, as {@code kubeadm init phase
+ * certs all} and {@code init phase kubeconfig all} do: three CAs (or the ones already on disk),
+ * seven leaves, {@code sa.key}/{@code sa.pub} and the kubeconfig files. Everything is computed in
+ * memory by {@link #plan}; {@link #write} puts it on disk.
+ */
+public final class PkiGenerator {
+  private PkiGenerator() {}
+
+  /** What was reused and what will be written. */
+  public record Plan(List<PlannedFile> files, List<String> reusedCas) {}
+
+  /**
+   * Computes every file of a new PKI. A CA whose certificate and key are both on disk is reused
+   * (kubeadm's "bring your own CA"); a CA with a certificate but no key is refused.
+   */
+  public static Plan plan(PkiLayout layout, NodeParameters node, GenerationOptions options) {
+    List<CatalogueEntry> kubeconfigs = new ArrayList<>(Catalogue.KUBECONFIGS);
+    if (options.includeKubeletConf()) {
+      kubeconfigs.add(Catalogue.KUBELET_KUBECONFIG);
+    }
+    // one key for every CA, leaf, kubeconfig and the service-account pair, made in parallel
+    int keyCount = Catalogue.CAS.size() + Catalogue.LEAVES.size() + kubeconfigs.size() + 1;
+    List<KeyPair> keys =
+        IntStream.range(0, keyCount)
+            .parallel()
+            .mapToObj(i -> options.keyAlgorithm().generate())
+            .toList();
+    int next = 0;
+
+    List<PlannedFile> files = new ArrayList<>();
+    List<String> reused = new ArrayList<>();
+    Map<String, X509Certificate> caCerts = new HashMap<>();
+    Map<String, PrivateKey> caKeys = new HashMap<>();
+    for (CatalogueEntry ca : Catalogue.CAS) {
+      Path crt = layout.certFile(ca);
+      Path key = layout.keyFile(ca);
+      KeyPair pair = keys.get(next++);
+      if (Files.exists(crt)) {
+        if (!Files.exists(key)) {
+          throw KcertException.about(
+              key, "missing: " + ca.name() + " is externally managed; cannot sign with it");
+        }
+        X509Certificate cert = Certificates.readBundle(crt).get(0);
+        PrivateKey caKey = PrivateKeys.read(key);
+        if (cert.getBasicConstraints() < 0) {
+          throw KcertException.about(crt, "is not a CA certificate");
+        }
+        if (!KeyPairs.matches(caKey, cert.getPublicKey())) {
+          throw KcertException.about(key, "does not match " + crt.getFileName());
+        }
+        caCerts.put(ca.name(), cert);
+        caKeys.put(ca.name(), caKey);
+        reused.add(ca.name());
+        continue;
+      }
+      GenerationOptions.Window w = options.windowFor(ca.name(), true);
+      CertificateTemplate t = PkiTemplates.of(ca, node, w.notBefore(), w.notAfter());
+      X509Certificate cert = CertificateSigner.selfSignedCa(t, pair);
+      caCerts.put(ca.name(), cert);
+      caKeys.put(ca.name(), pair.getPrivate());
+      files.add(certFile(crt, cert));
+      files.add(keyFile(key, pair));
+    }
+
+    for (CatalogueEntry leaf : Catalogue.LEAVES) {
+      KeyPair pair = keys.get(next++);
+      X509Certificate cert = signLeaf(leaf, node, options, pair, caCerts, caKeys);
+      files.add(certFile(layout.certFile(leaf), cert));
+      files.add(keyFile(layout.keyFile(leaf), pair));
+    }
+
+    KeyPair sa = keys.get(next++);
+    files.add(keyFile(layout.serviceAccountKey(), sa));
+    files.add(
+        new PlannedFile(
+            layout.serviceAccountPub(),
+            ascii(Pem.encode("PUBLIC KEY", sa.getPublic().getEncoded())),
+            AtomicFiles.PUBLIC));
+
+    byte[] caPem = ascii(Certificates.toPem(caCerts.get(Catalogue.CA)));
+    for (CatalogueEntry kc : kubeconfigs) {
+      KeyPair pair = keys.get(next++);
+      X509Certificate cert = signLeaf(kc, node, options, pair, caCerts, caKeys);
+      Path path = layout.kubeconfigFile(kc);
+      Kubeconfig config =
+          Kubeconfig.create(
+              path,
+              node.clusterName(),
+              node.serverUrl(),
+              caPem,
+              PkiTemplates.kubeconfigUser(kc, node),
+              ascii(Certificates.toPem(cert)),
+              ascii(PrivateKeys.toPem(pair)));
+      files.add(new PlannedFile(path, config.render(), AtomicFiles.PRIVATE));
+    }
+    return new Plan(List.copyOf(files), List.copyOf(reused));
+  }
+
+  /**
+   * Writes a plan. Refuses, before writing anything, when any of its files exists already.
+   *
+   * @throws KcertException naming the first file that exists
+   */
+  public static void write(Plan plan) {
+    for (PlannedFile f : plan.files()) {
+      if (Files.exists(f.path())) {
+        throw KcertException.about(f.path(), "already exists; refusing to overwrite it");
+      }
+    }
+    for (PlannedFile f : plan.files()) {
+      AtomicFiles.writeNew(f.path(), f.content(), f.permissions());
+    }
+  }
+
+  /** Plans and writes a new PKI. */
+  public static Plan generate(PkiLayout layout, NodeParameters node, GenerationOptions options) {
+    Plan plan = plan(layout, node, options);
+    write(plan);
+    return plan;
+  }
+
+  private static X509Certificate signLeaf(
+      CatalogueEntry e,
+      NodeParameters node,
+      GenerationOptions options,
+      KeyPair pair,
+      Map<String, X509Certificate> caCerts,
+      Map<String, PrivateKey> caKeys) {
+    GenerationOptions.Window w = options.windowFor(e.name(), false);
+    CertificateTemplate t = PkiTemplates.of(e, node, w.notBefore(), w.notAfter());
+    return CertificateSigner.sign(
+        t, pair.getPublic(), caCerts.get(e.caName()), caKeys.get(e.caName()));
+  }
+
+  private static PlannedFile certFile(Path path, X509Certificate cert) {
+    return new PlannedFile(path, ascii(Certificates.toPem(cert)), AtomicFiles.PUBLIC);
+  }
+
+  private static PlannedFile keyFile(Path path, KeyPair pair) {
+    return new PlannedFile(path, ascii(PrivateKeys.toPem(pair)), AtomicFiles.PRIVATE);
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** The key algorithm of new keys when none is asked for. */
+  public static KeyAlgorithm defaultKeyAlgorithm() {
+    return KeyAlgorithm.RSA_2048;
+  }
+}

@@ -1,0 +1,98 @@
+package dev.kcert.core.pki;
+
+import dev.kcert.core.model.KcertException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * Crash-safe file writes: the content goes to a temporary file in the target's folder, is flushed
+ * to disk with the final permissions already set, and is then renamed over the target; the folder
+ * is flushed too. A reader sees the old file or the new one, never a mix.
+ */
+public final class AtomicFiles {
+  /** Private keys and kubeconfig files. */
+  public static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
+  /** Certificates and public keys. */
+  public static final Set<PosixFilePermission> PUBLIC = PosixFilePermissions.fromString("rw-r--r--");
+
+  private AtomicFiles() {}
+
+  /** Replaces (or creates) {@code target} with {@code content}. */
+  public static void write(Path target, byte[] content, Set<PosixFilePermission> perms) {
+    Path dir = target.toAbsolutePath().getParent();
+    Path tmp = null;
+    try {
+      Files.createDirectories(dir);
+      tmp = createTemp(dir, target.getFileName().toString(), perms);
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        ByteBuffer buf = ByteBuffer.wrap(content);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
+      }
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      tmp = null;
+      syncDirectory(dir);
+    } catch (AccessDeniedException e) {
+      throw KcertException.about(target, "permission denied", e);
+    } catch (IOException e) {
+      throw KcertException.about(target, "cannot write: " + KcertException.oneLine(e), e);
+    } finally {
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // the temporary file is left behind; the target is untouched
+        }
+      }
+    }
+  }
+
+  /** Like {@link #write}, but refuses when {@code target} exists. */
+  public static void writeNew(Path target, byte[] content, Set<PosixFilePermission> perms) {
+    if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      throw KcertException.about(target, "already exists; refusing to overwrite it");
+    }
+    write(target, content, perms);
+  }
+
+  /** Flushes a folder's entries to disk, so that a rename in it survives a crash. */
+  public static void syncDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      // some file systems cannot open folders for reading; the rename itself has happened
+    }
+  }
+
+  private static Path createTemp(Path dir, String name, Set<PosixFilePermission> perms)
+      throws IOException {
+    PosixFileAttributeView posix = null;
+    try {
+      Path tmp =
+          Files.createTempFile(
+              dir, "." + name + ".", ".kcert-tmp", PosixFilePermissions.asFileAttribute(perms));
+      posix = Files.getFileAttributeView(tmp, PosixFileAttributeView.class);
+      if (posix != null) {
+        posix.setPermissions(perms); // the umask may have narrowed them
+      }
+      return tmp;
+    } catch (UnsupportedOperationException e) {
+      return Files.createTempFile(dir, "." + name + ".", ".kcert-tmp");
+    } catch (FileAlreadyExistsException e) {
+      throw new IOException("temporary file clash in " + dir, e);
+    }
+  }
+}

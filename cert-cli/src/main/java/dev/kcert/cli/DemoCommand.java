@@ -1,0 +1,98 @@
+package dev.kcert.cli;
+
+import dev.kcert.core.generate.GenerationOptions;
+import dev.kcert.core.generate.GenerationOptions.Window;
+import dev.kcert.core.generate.PkiGenerator;
+import dev.kcert.core.keys.KeyAlgorithm;
+import dev.kcert.core.pki.NodeParameters;
+import dev.kcert.core.pki.PkiLayout;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code kcert demo}: a throw-away PKI with trouble in it, and what kcert says about it. */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Generates a throw-away kubeadm PKI in a temporary folder (some certificates close to"
+          + " expiry, one already expired) and runs check-expiration on it.",
+      "The folder is printed so that other commands can be tried on it."
+    },
+    footer = {"%nExamples:", "  kcert demo", "  kcert demo --dir /tmp/kcert-demo"})
+public final class DemoCommand implements Callable<Integer> {
+  @Option(
+      names = "--dir",
+      paramLabel = "DIR",
+      description = "Where to create the demo tree (default: a new temporary folder).")
+  Path dir;
+
+  @Option(
+      names = "--key-algorithm",
+      paramLabel = "ALG",
+      defaultValue = "ECDSA-P256",
+      description = "Key type of the demo PKI (default: ${DEFAULT-VALUE}).")
+  String keyAlgorithm;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws IOException {
+    Kcert root = (Kcert) spec.root().userObject();
+    Clock clock = root.clock();
+    PrintWriter out = spec.commandLine().getOut();
+    Path base = dir != null ? dir : Files.createTempDirectory("kcert-demo-");
+    Path etc = base.resolve("etc-kubernetes");
+    PkiLayout layout = new PkiLayout(etc.resolve("pki"), etc, base.resolve("kubelet-pki"));
+
+    Instant now = clock.instant();
+    Instant start = now.minus(Duration.ofDays(340));
+    Map<String, Window> windows =
+        Map.of(
+            "apiserver", new Window(start, now.plus(Duration.ofDays(25))),
+            "front-proxy-client", new Window(start, now.plus(Duration.ofDays(6))),
+            "admin.conf", new Window(start.minus(Duration.ofDays(30)), now.minus(Duration.ofDays(3))));
+    GenerationOptions options =
+        GenerationOptions.defaults(KeyAlgorithm.parse(keyAlgorithm), clock).withWindows(windows);
+    PkiGenerator.generate(layout, NodeParameters.of("demo-control-plane", "10.0.0.10"), options);
+
+    out.println("Generated a kubeadm PKI for node demo-control-plane in " + etc);
+    out.println();
+    out.println("$ kcert certs check-expiration --cert-dir " + layout.certDir()
+        + " --kubeconfig-dir " + etc + " --warn-within 30d");
+    out.flush();
+    CommandLine cl = Kcert.newCommandLine(clock);
+    cl.setOut(out);
+    cl.setErr(spec.commandLine().getErr());
+    int code =
+        cl.execute(
+            "certs",
+            "check-expiration",
+            "--cert-dir",
+            layout.certDir().toString(),
+            "--kubeconfig-dir",
+            etc.toString(),
+            "--warn-within",
+            "30d");
+    out.println();
+    out.println("(check-expiration exited with " + code + ": 4 means something expires within 30d)");
+    out.println();
+    out.println("Try other commands on it, for example:");
+    out.println("  ./kcert certs check-expiration --cert-dir " + layout.certDir()
+        + " --kubeconfig-dir " + etc + " -o json");
+    out.println("The demo tree stays in " + base + "; remove it when done.");
+    out.flush();
+    return ExitCodes.OK;
+  }
+}

@@ -1,0 +1,69 @@
+package dev.kcert.cli.output;
+
+import dev.kcert.core.expiry.ExpiryEntry;
+import dev.kcert.core.expiry.ExpiryReport;
+import dev.kcert.core.expiry.HumanDuration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/**
+ * The two tables of {@code kubeadm certs check-expiration}, byte for byte: certificates, a blank
+ * line, certificate authorities. Rows kcert cannot read are shown as {@code !INVALID! <name>}, the
+ * way kubeadm shows missing ones.
+ */
+public final class ExpirationText {
+  /** Go's {@code "Jan 02, 2006 15:04 MST"} in UTC. */
+  static final DateTimeFormatter DATE =
+      DateTimeFormatter.ofPattern("MMM dd, yyyy HH:mm 'UTC'", Locale.ENGLISH)
+          .withZone(ZoneOffset.UTC);
+
+  private ExpirationText() {}
+
+  public static String render(ExpiryReport report) {
+    TabWriter tw = TabWriter.kubeadm();
+    tw.line("CERTIFICATE\tEXPIRES\tRESIDUAL TIME\tCERTIFICATE AUTHORITY\tEXTERNALLY MANAGED");
+    for (ExpiryEntry e : report.certificates()) {
+      if (!e.hasDate()) {
+        tw.line(marker(e) + e.name() + "\t\t\t\t");
+      } else {
+        tw.line(
+            e.name()
+                + "\t"
+                + DATE.format(e.expirationDate())
+                + "\t"
+                + HumanDuration.format(e.residualSeconds())
+                + "\t"
+                + e.caName()
+                + "\t"
+                + yesNo(e.externallyManaged()));
+      }
+    }
+    tw.line("");
+    tw.line("CERTIFICATE AUTHORITY\tEXPIRES\tRESIDUAL TIME\tEXTERNALLY MANAGED");
+    for (ExpiryEntry e : report.authorities()) {
+      if (!e.hasDate()) {
+        tw.line(marker(e) + e.name() + "\t\t\t");
+      } else {
+        tw.line(
+            e.name()
+                + "\t"
+                + DATE.format(e.expirationDate())
+                + "\t"
+                + HumanDuration.format(e.residualSeconds())
+                + "\t"
+                + yesNo(e.externallyManaged()));
+      }
+    }
+    return tw.render();
+  }
+
+  private static String marker(ExpiryEntry e) {
+    return e.missing() ? "!MISSING! " : "!INVALID! ";
+  }
+
+  /** Go's {@code %-8v} of a yes/no word. */
+  private static String yesNo(boolean b) {
+    return b ? "yes     " : "no      ";
+  }
+}

@@ -1,0 +1,290 @@
+package dev.kcert.core.inventory;
+
+import dev.kcert.core.inventory.Problem.Severity;
+import dev.kcert.core.keys.KeyPairs;
+import dev.kcert.core.kubeconfig.CredentialRef;
+import dev.kcert.core.kubeconfig.Kubeconfig;
+import dev.kcert.core.kubeconfig.KubeconfigCredentials;
+import dev.kcert.core.model.Catalogue;
+import dev.kcert.core.model.CatalogueEntry;
+import dev.kcert.core.model.KcertException;
+import dev.kcert.core.pem.Certificates;
+import dev.kcert.core.pem.PrivateKeys;
+import dev.kcert.core.pki.CertificateInfo;
+import dev.kcert.core.pki.PkiLayout;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Takes stock of a node's PKI: every catalogue entry becomes a row, present, missing or invalid. A
+ * broken file never hides the others; it becomes an invalid row and a problem. Issuers are
+ * established by verifying signatures against the CA certificates on disk, never by comparing
+ * names (kubeadm 1.11 gave all three CAs the CN {@code kubernetes}).
+ */
+public final class PkiInventory {
+  private final PkiLayout layout;
+  private final InventoryOptions options;
+  private final List<Problem> problems = new ArrayList<>();
+  private final Map<String, InventoryRow> cas = new HashMap<>();
+
+  private PkiInventory(PkiLayout layout, InventoryOptions options) {
+    this.layout = layout;
+    this.options = options;
+  }
+
+  /** Reads everything kubeadm reports (and the kubelet's certificates when asked). */
+  public static Inventory scan(PkiLayout layout, InventoryOptions options) {
+    return new PkiInventory(layout, options).scan();
+  }
+
+  private Inventory scan() {
+    List<InventoryRow> authorities = new ArrayList<>();
+    for (CatalogueEntry ca : Catalogue.CAS) {
+      InventoryRow row = readCa(ca);
+      cas.put(ca.name(), row);
+      authorities.add(row);
+    }
+    List<InventoryRow> certificates = new ArrayList<>();
+    for (CatalogueEntry leaf : Catalogue.LEAVES) {
+      certificates.add(readLeaf(leaf));
+    }
+    for (CatalogueEntry kc : Catalogue.KUBECONFIGS) {
+      certificates.add(readKubeconfig(kc));
+    }
+    if (options.includeKubelet()) {
+      certificates.add(readKubeconfig(Catalogue.KUBELET_KUBECONFIG));
+      for (CatalogueEntry k : Catalogue.KUBELET_FILES) {
+        certificates.add(readKubeletFile(k));
+      }
+    }
+    authorities.sort(Comparator.comparing(InventoryRow::name));
+    certificates.sort(Comparator.comparing(InventoryRow::name));
+    return new Inventory(authorities, certificates, problems);
+  }
+
+  private InventoryRow readCa(CatalogueEntry ca) {
+    Path crt = layout.certFile(ca);
+    Path key = layout.keyFile(ca);
+    if (!exists(crt)) {
+      return new InventoryRow(ca, crt, RowStatus.MISSING, null, null, false, null);
+    }
+    X509Certificate cert;
+    try {
+      cert = Certificates.readBundle(crt).get(0);
+    } catch (KcertException e) {
+      return invalid(ca, crt, e.getMessage());
+    }
+    CertificateInfo info;
+    try {
+      info = CertificateInfo.of(cert);
+    } catch (IllegalArgumentException e) {
+      return invalid(ca, crt, crt + ": " + e.getMessage());
+    }
+    if (!info.ca()) {
+      error(ca, crt + ": is not a CA certificate (basicConstraints CA:FALSE or absent)");
+    }
+    boolean external = !exists(key);
+    if (!external && Files.isDirectory(key)) {
+      error(ca, key + ": is a directory, not a file");
+    } else if (!external && options.checkKeys()) {
+      checkKey(ca, key, null, cert);
+    }
+    return new InventoryRow(ca, crt, RowStatus.PRESENT, cert, info, external, null);
+  }
+
+  private InventoryRow readLeaf(CatalogueEntry leaf) {
+    Path crt = layout.certFile(leaf);
+    Path key = layout.keyFile(leaf);
+    boolean external = caExternal(leaf);
+    if (!exists(crt)) {
+      return new InventoryRow(leaf, crt, RowStatus.MISSING, null, null, external, null);
+    }
+    X509Certificate cert;
+    CertificateInfo info;
+    try {
+      cert = Certificates.readBundle(crt).get(0);
+      info = CertificateInfo.of(cert);
+    } catch (KcertException e) {
+      return invalid(leaf, crt, e.getMessage(), external);
+    } catch (IllegalArgumentException e) {
+      return invalid(leaf, crt, crt + ": " + e.getMessage(), external);
+    }
+    checkIssuer(leaf, crt, cert);
+    if (!exists(key)) {
+      warn(
+          leaf,
+          key
+              + ": missing"
+              + (external ? " (" + leaf.caName() + " is externally managed)" : ""));
+    } else if (Files.isDirectory(key)) {
+      error(leaf, key + ": is a directory, not a file");
+    } else if (options.checkKeys()) {
+      checkKey(leaf, key, null, cert);
+    }
+    return new InventoryRow(leaf, crt, RowStatus.PRESENT, cert, info, external, null);
+  }
+
+  private InventoryRow readKubeconfig(CatalogueEntry kc) {
+    Path file = layout.kubeconfigFile(kc);
+    boolean external = caExternal(kc);
+    if (!exists(file)) {
+      return new InventoryRow(kc, file, RowStatus.MISSING, null, null, external, null);
+    }
+    X509Certificate cert;
+    CertificateInfo info;
+    KubeconfigCredentials creds;
+    try {
+      creds = Kubeconfig.read(file).credentials();
+      CredentialRef certRef = creds.clientCertificate();
+      if (certRef == null) {
+        throw KcertException.about(
+            file, "user \"" + creds.userName() + "\" has no client certificate");
+      }
+      cert = Certificates.parseBundle(certRef.load(), certRef.describe(file)).get(0);
+      info = CertificateInfo.of(cert);
+    } catch (KcertException e) {
+      return invalid(kc, file, e.getMessage(), external);
+    } catch (IllegalArgumentException e) {
+      return invalid(kc, file, file + ": " + e.getMessage(), external);
+    }
+    checkIssuer(kc, file, cert);
+    checkEmbeddedCa(kc, file, creds);
+    if (options.checkKeys()) {
+      CredentialRef keyRef = creds.clientKey();
+      if (keyRef == null) {
+        error(kc, file + ": user \"" + creds.userName() + "\" has no client key");
+      } else {
+        checkKey(kc, null, keyRef, cert, file);
+      }
+    }
+    return new InventoryRow(kc, file, RowStatus.PRESENT, cert, info, external, null);
+  }
+
+  private InventoryRow readKubeletFile(CatalogueEntry k) {
+    Path file = layout.certFile(k);
+    if (!exists(file)) {
+      return new InventoryRow(k, file, RowStatus.MISSING, null, null, false, null);
+    }
+    List<X509Certificate> bundle;
+    CertificateInfo info;
+    try {
+      bundle = Certificates.readBundle(file);
+      info = CertificateInfo.of(bundle.get(0));
+    } catch (KcertException e) {
+      return invalid(k, file, e.getMessage());
+    } catch (IllegalArgumentException e) {
+      return invalid(k, file, file + ": " + e.getMessage());
+    }
+    X509Certificate cert = bundle.get(0);
+    if (k.caName().isEmpty()) {
+      // kubelet.crt: signed by the kubelet's own CA, which follows it in the bundle when present
+      if (bundle.size() > 1 && !Certificates.isSignedBy(cert, bundle.get(1))) {
+        error(k, file + ": the first certificate is not signed by the second");
+      }
+    } else {
+      checkIssuer(k, file, cert);
+      if (options.checkKeys()) {
+        try {
+          PrivateKey key = PrivateKeys.read(file);
+          if (!KeyPairs.matches(key, cert.getPublicKey())) {
+            error(k, file + ": private key does not match the certificate");
+          }
+        } catch (KcertException e) {
+          error(k, e.getMessage());
+        }
+      }
+    }
+    return new InventoryRow(k, file, RowStatus.PRESENT, cert, info, caExternal(k), null);
+  }
+
+  private void checkIssuer(CatalogueEntry e, Path file, X509Certificate cert) {
+    InventoryRow ca = cas.get(e.caName());
+    if (ca == null || !ca.isPresent()) {
+      return; // the CA row already says it is missing or invalid
+    }
+    if (!Certificates.isSignedBy(cert, ca.certificate())) {
+      error(
+          e,
+          file
+              + ": certificate is not signed by "
+              + e.caName()
+              + " ("
+              + ca.file().getFileName()
+              + ")");
+    }
+  }
+
+  private void checkEmbeddedCa(CatalogueEntry e, Path file, KubeconfigCredentials creds) {
+    InventoryRow ca = cas.get(e.caName());
+    CredentialRef caRef = creds.certificateAuthority();
+    if (ca == null || !ca.isPresent() || caRef == null) {
+      return;
+    }
+    try {
+      X509Certificate embedded =
+          Certificates.parseBundle(caRef.load(), caRef.describe(file)).get(0);
+      if (!Arrays.equals(embedded.getEncoded(), ca.certificate().getEncoded())) {
+        warn(e, file + ": cluster certificate authority differs from " + ca.file().getFileName());
+      }
+    } catch (KcertException ex) {
+      error(e, ex.getMessage());
+    } catch (java.security.cert.CertificateEncodingException ex) {
+      error(e, file + ": cannot encode certificate: " + KcertException.oneLine(ex));
+    }
+  }
+
+  private void checkKey(CatalogueEntry e, Path keyFile, CredentialRef ref, X509Certificate cert) {
+    checkKey(e, keyFile, ref, cert, keyFile);
+  }
+
+  private void checkKey(
+      CatalogueEntry e, Path keyFile, CredentialRef ref, X509Certificate cert, Path named) {
+    try {
+      PrivateKey key =
+          ref == null
+              ? PrivateKeys.read(keyFile)
+              : PrivateKeys.parse(ref.load(), ref.describe(named));
+      if (!KeyPairs.matches(key, cert.getPublicKey())) {
+        String where = ref == null ? keyFile.toString() : ref.describe(named);
+        error(e, where + ": private key does not match the certificate");
+      }
+    } catch (KcertException ex) {
+      error(e, ex.getMessage());
+    }
+  }
+
+  private boolean caExternal(CatalogueEntry e) {
+    InventoryRow ca = cas.get(e.caName());
+    return ca != null && ca.externallyManaged();
+  }
+
+  private InventoryRow invalid(CatalogueEntry e, Path file, String message) {
+    return invalid(e, file, message, false);
+  }
+
+  private InventoryRow invalid(CatalogueEntry e, Path file, String message, boolean external) {
+    error(e, message);
+    return new InventoryRow(e, file, RowStatus.INVALID, null, null, external, message);
+  }
+
+  private void error(CatalogueEntry e, String message) {
+    problems.add(new Problem(Severity.ERROR, e.name(), message));
+  }
+
+  private void warn(CatalogueEntry e, String message) {
+    problems.add(new Problem(Severity.WARNING, e.name(), message));
+  }
+
+  private static boolean exists(Path p) {
+    return Files.exists(p, LinkOption.NOFOLLOW_LINKS) || Files.exists(p);
+  }
+}

@@ -61,6 +61,14 @@ public record ExpiryReport(
         null);
   }
 
+  /** The row of one catalogue entry. */
+  public ExpiryEntry entry(String name) {
+    return all()
+        .filter(e -> e.name().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no row named " + name));
+  }
+
   /** All rows, CAs last. */
   public Stream<ExpiryEntry> all() {
     return Stream.concat(certificates.stream(), authorities.stream());

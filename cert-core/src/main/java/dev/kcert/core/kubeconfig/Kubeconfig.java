@@ -186,7 +186,7 @@ public final class Kubeconfig {
     String data = text(obj, dataField);
     if (!data.isEmpty()) {
       try {
-        return new CredentialRef(dataField, Base64.getMimeDecoder().decode(data), null);
+        return new CredentialRef(dataField, Pem.decodeBase64(data), null);
       } catch (IllegalArgumentException e) {
         throw KcertException.about(file, where + "." + dataField + " is not valid base64", e);
       }

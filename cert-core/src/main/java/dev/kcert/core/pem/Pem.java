@@ -16,6 +16,7 @@ public final class Pem {
   private static final String BEGIN = "-----BEGIN ";
   private static final String END = "-----END ";
   private static final String DASHES = "-----";
+  private static final java.util.regex.Pattern WHITESPACE = java.util.regex.Pattern.compile("\\s+");
 
   private Pem() {}
 
@@ -73,7 +74,7 @@ public final class Pem {
       }
       byte[] der;
       try {
-        der = Base64.getMimeDecoder().decode(body.strip());
+        der = decodeBase64(body);
       } catch (IllegalArgumentException e) {
         throw new KcertException(source + ": invalid base64 in PEM block " + type, e);
       }
@@ -84,6 +85,16 @@ public final class Pem {
       pos = end + endMarker.length();
     }
     return blocks;
+  }
+
+  /**
+   * Strict base64: white space (line breaks) is allowed, any other character outside the alphabet
+   * is an error (the JDK's MIME decoder would skip it silently).
+   *
+   * @throws IllegalArgumentException when the text is not base64
+   */
+  public static byte[] decodeBase64(String text) {
+    return Base64.getDecoder().decode(WHITESPACE.matcher(text).replaceAll(""));
   }
 
   /** Encodes one block with 64-character lines, as openssl and Go write it. */

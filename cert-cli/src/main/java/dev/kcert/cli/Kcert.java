@@ -59,7 +59,6 @@ public final class Kcert {
           err.flush();
           return ExitCodes.ERROR;
         });
-    cl.setExitCodeExceptionMapper(ex -> ExitCodes.ERROR);
     return cl;
   }
 

@@ -1,36 +1,32 @@
 package dev.kcert.core.kubeconfig;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.kcert.core.model.KcertException;
 import dev.kcert.core.pem.Pem;
-import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.representer.Representer;
+import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
- * A kubeconfig file as a YAML tree. Reading resolves the current context; the update methods change
- * only the fields they name, and {@link #render()} writes every other field back in its order.
+ * A kubeconfig file as a YAML tree (SnakeYAML: safe constructor, ordered maps). Reading resolves the
+ * current context; the update methods change only the fields they name, and {@link #render()}
+ * writes every other field back in its order, in kubectl's block layout.
  */
 public final class Kubeconfig {
-  private static final YAMLMapper MAPPER =
-      new YAMLMapper(
-          YAMLFactory.builder()
-              .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-              .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-              .disable(YAMLGenerator.Feature.SPLIT_LINES)
-              .build());
-
   private final Path file;
-  private final ObjectNode root;
+  private final Map<String, Object> root;
 
-  private Kubeconfig(Path file, ObjectNode root) {
+  private Kubeconfig(Path file, Map<String, Object> root) {
     this.file = file;
     this.root = root;
   }
@@ -45,17 +41,16 @@ public final class Kubeconfig {
    * @param file where it came from: names it in messages and anchors relative file references
    */
   public static Kubeconfig parse(byte[] yaml, Path file) {
-    JsonNode node;
+    Object node;
     try {
-      node = MAPPER.readTree(yaml);
-    } catch (IOException e) {
-      throw KcertException.about(
-          file, "not a valid kubeconfig: " + KcertException.oneLine(e), e);
+      node = yaml().load(new String(yaml, StandardCharsets.UTF_8));
+    } catch (YAMLException e) {
+      throw KcertException.about(file, "not a valid kubeconfig: " + KcertException.oneLine(e), e);
     }
-    if (node == null || !node.isObject()) {
+    if (!(node instanceof Map<?, ?> map)) {
       throw KcertException.about(file, "not a valid kubeconfig: not a YAML mapping");
     }
-    return new Kubeconfig(file, (ObjectNode) node);
+    return new Kubeconfig(file, cast(map));
   }
 
   /** A new kubeconfig with one cluster, one user and one context, laid out as kubeadm writes it. */
@@ -67,28 +62,27 @@ public final class Kubeconfig {
       String userName,
       byte[] certPem,
       byte[] keyPem) {
-    JsonNodeFactory f = JsonNodeFactory.instance;
-    ObjectNode root = f.objectNode();
+    String contextName = userName + "@" + clusterName;
+    Map<String, Object> root = new LinkedHashMap<>();
     root.put("apiVersion", "v1");
-    ObjectNode cluster = root.putArray("clusters").addObject();
-    ObjectNode c = cluster.putObject("cluster");
+    Map<String, Object> c = new LinkedHashMap<>();
     c.put("certificate-authority-data", base64(caPem));
     c.put("server", server);
-    cluster.put("name", clusterName);
-    String contextName = userName + "@" + clusterName;
-    ObjectNode context = root.putArray("contexts").addObject();
-    ObjectNode ctx = context.putObject("context");
+    root.put("clusters", List.of(entry("cluster", c, clusterName)));
+    Map<String, Object> ctx = new LinkedHashMap<>();
     ctx.put("cluster", clusterName);
     ctx.put("user", userName);
-    context.put("name", contextName);
+    root.put("contexts", List.of(entry("context", ctx, contextName)));
     root.put("current-context", contextName);
     root.put("kind", "Config");
-    root.putObject("preferences");
-    ObjectNode user = root.putArray("users").addObject();
-    user.put("name", userName);
-    ObjectNode u = user.putObject("user");
+    root.put("preferences", new LinkedHashMap<>());
+    Map<String, Object> u = new LinkedHashMap<>();
     u.put("client-certificate-data", base64(certPem));
     u.put("client-key-data", base64(keyPem));
+    Map<String, Object> user = new LinkedHashMap<>();
+    user.put("name", userName);
+    user.put("user", u);
+    root.put("users", List.of(user));
     return new Kubeconfig(file, root);
   }
 
@@ -102,11 +96,11 @@ public final class Kubeconfig {
     if (current.isEmpty()) {
       throw KcertException.about(file, "has no current-context");
     }
-    ObjectNode context = named("contexts", current, "context", "current-context");
+    Map<String, Object> context = named("contexts", current, "context", "current-context");
     String clusterName = text(context, "cluster");
     String userName = text(context, "user");
-    ObjectNode cluster = named("clusters", clusterName, "cluster", "context " + current);
-    ObjectNode user = named("users", userName, "user", "context " + current);
+    Map<String, Object> cluster = named("clusters", clusterName, "cluster", "context " + current);
+    Map<String, Object> user = named("users", userName, "user", "context " + current);
     return new KubeconfigCredentials(
         current,
         clusterName,
@@ -124,53 +118,69 @@ public final class Kubeconfig {
    */
   public void embedClientCredentials(byte[] certPem, byte[] keyPem, byte[] caPem) {
     KubeconfigCredentials creds = credentials();
-    ObjectNode user = named("users", creds.userName(), "user", "context " + creds.contextName());
+    String referrer = "context " + creds.contextName();
+    Map<String, Object> user = named("users", creds.userName(), "user", referrer);
     replaceField(user, "client-certificate", "client-certificate-data", base64(certPem));
     replaceField(user, "client-key", "client-key-data", base64(keyPem));
     if (caPem != null) {
-      ObjectNode cluster =
-          named("clusters", creds.clusterName(), "cluster", "context " + creds.contextName());
+      Map<String, Object> cluster = named("clusters", creds.clusterName(), "cluster", referrer);
       replaceField(cluster, "certificate-authority", "certificate-authority-data", base64(caPem));
     }
   }
 
   /** The YAML text, every field in its order. */
   public byte[] render() {
-    try {
-      return MAPPER.writeValueAsBytes(root);
-    } catch (JsonProcessingException e) {
-      throw KcertException.about(file, "cannot render kubeconfig: " + KcertException.oneLine(e), e);
+    return yaml().dump(root).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * SnakeYAML set up for kubeconfigs: the safe constructor, kubectl's block layout, and a resolver
+   * that types only booleans and nulls, so that numbers, versions and timestamps stay the text they
+   * were and are written back unchanged.
+   */
+  private static Yaml yaml() {
+    LoaderOptions loader = new LoaderOptions();
+    loader.setAllowDuplicateKeys(false);
+    DumperOptions dumper = new DumperOptions();
+    dumper.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+    dumper.setIndent(2);
+    dumper.setIndicatorIndent(0);
+    dumper.setSplitLines(false);
+    dumper.setWidth(Integer.MAX_VALUE);
+    return new Yaml(
+        new SafeConstructor(loader), new Representer(dumper), dumper, loader, new TextResolver());
+  }
+
+  /** Resolves plain scalars to booleans and nulls only; everything else stays a string. */
+  private static final class TextResolver extends Resolver {
+    @Override
+    protected void addImplicitResolvers() {
+      addImplicitResolver(Tag.BOOL, BOOL, "yYnNtTfFoO");
+      addImplicitResolver(Tag.NULL, NULL, "~nN\0");
+      addImplicitResolver(Tag.NULL, EMPTY, null);
     }
   }
 
-  private static void replaceField(ObjectNode obj, String fileField, String dataField, String value) {
-    if (obj.has(dataField) || !obj.has(fileField)) {
+  private static void replaceField(
+      Map<String, Object> obj, String fileField, String dataField, String value) {
+    if (obj.containsKey(dataField) || !obj.containsKey(fileField)) {
       obj.remove(fileField);
       obj.put(dataField, value);
       return;
     }
     // keep the position of the field being replaced
-    ObjectNode copy = obj.deepCopy();
-    obj.removeAll();
-    copy.fields()
-        .forEachRemaining(
-            e -> {
-              if (e.getKey().equals(fileField)) {
-                obj.put(dataField, value);
-              } else {
-                obj.set(e.getKey(), e.getValue());
-              }
-            });
+    Map<String, Object> copy = new LinkedHashMap<>(obj);
+    obj.clear();
+    copy.forEach((k, v) -> obj.put(k.equals(fileField) ? dataField : k, k.equals(fileField) ? value : v));
   }
 
-  private ObjectNode named(String listField, String name, String innerField, String referrer) {
-    JsonNode list = root.get(listField);
-    if (list instanceof ArrayNode array) {
-      for (JsonNode item : array) {
-        if (item.isObject() && name.equals(text(item, "name"))) {
-          JsonNode inner = item.get(innerField);
-          if (inner instanceof ObjectNode obj) {
-            return obj;
+  private Map<String, Object> named(
+      String listField, String name, String innerField, String referrer) {
+    if (root.get(listField) instanceof List<?> list) {
+      for (Object item : list) {
+        if (item instanceof Map<?, ?> map && name.equals(text(cast(map), "name"))) {
+          if (map.get(innerField) instanceof Map<?, ?> inner) {
+            return cast(inner);
           }
           throw KcertException.about(
               file, listField + " entry \"" + name + "\" has no " + innerField + " field");
@@ -181,7 +191,7 @@ public final class Kubeconfig {
         file, referrer + " refers to " + innerField + " \"" + name + "\", which is not in the file");
   }
 
-  private CredentialRef ref(ObjectNode obj, String field, String where) {
+  private CredentialRef ref(Map<String, Object> obj, String field, String where) {
     String dataField = field + "-data";
     String data = text(obj, dataField);
     if (!data.isEmpty()) {
@@ -200,9 +210,33 @@ public final class Kubeconfig {
     return null;
   }
 
-  private static String text(JsonNode node, String field) {
-    JsonNode v = node.get(field);
-    return v == null || v.isNull() ? "" : v.asText();
+  private static Map<String, Object> entry(String innerField, Map<String, Object> inner, String name) {
+    Map<String, Object> e = new LinkedHashMap<>();
+    e.put(innerField, inner);
+    e.put("name", name);
+    return e;
+  }
+
+  private static String text(Map<String, Object> node, String field) {
+    Object v = node.get(field);
+    return v == null ? "" : v.toString();
+  }
+
+  /** SnakeYAML's safe constructor builds mutable ordered maps with string keys for kubeconfigs. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> cast(Map<?, ?> map) {
+    for (Object k : map.keySet()) {
+      if (!(k instanceof String)) {
+        return stringKeys(map);
+      }
+    }
+    return (Map<String, Object>) map;
+  }
+
+  private static Map<String, Object> stringKeys(Map<?, ?> map) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    map.forEach((k, v) -> out.put(String.valueOf(k), v));
+    return out;
   }
 
   private static String base64(byte[] pem) {

@@ -102,6 +102,58 @@ class KubeconfigTest {
             """);
   }
 
+  @Test
+  void valuesThatLookLikeNumbersOrDatesAreWrittenBackAsTheyWere() {
+    String yaml =
+        """
+        apiVersion: v1
+        clusters:
+        - cluster:
+            certificate-authority-data: Q0E=
+            insecure-skip-tls-verify: false
+            server: https://10.0.0.1:6443
+          name: c
+        contexts:
+        - context:
+            cluster: c
+            namespace: '0123'
+            user: u
+          name: x
+        current-context: x
+        kind: Config
+        preferences: {}
+        users:
+        - name: u
+          user:
+            auth-provider:
+              config:
+                expiry: 2020-01-01T00:00:00Z
+                version: 1.10
+            client-certificate-data: Q0VSVA==
+        """;
+    Kubeconfig k = parse(yaml, tmp.resolve("x.conf"));
+    assertThat(new String(k.render(), StandardCharsets.UTF_8)).isEqualTo(yaml);
+  }
+
+  static java.util.stream.Stream<String> fixtureKubeconfigs() throws Exception {
+    java.util.Optional<Path> root = dev.kcert.core.testing.Fixtures.root();
+    if (root.isEmpty()) {
+      return java.util.stream.Stream.of("(fixtures absent)");
+    }
+    try (var files = Files.walk(root.get())) {
+      return files.filter(f -> f.toString().endsWith(".conf"))
+          .map(f -> root.get().relativize(f).toString()).sorted().toList().stream();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.MethodSource("fixtureKubeconfigs")
+  void kubeadmWrittenKubeconfigsRoundTripByteForByte(String name) throws Exception {
+    Path file = dev.kcert.core.testing.Fixtures.require().resolve(name);
+    assertThat(new String(Kubeconfig.read(file).render(), StandardCharsets.UTF_8))
+        .isEqualTo(Files.readString(file));
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(
       delimiter = '|',

@@ -5,18 +5,24 @@ import dev.kcert.cli.output.ExpirationText;
 import dev.kcert.core.expiry.Durations;
 import dev.kcert.core.expiry.ExpiryEntry;
 import dev.kcert.core.expiry.ExpiryReport;
+import dev.kcert.core.fleet.FleetScan;
 import dev.kcert.core.inventory.InventoryOptions;
 import dev.kcert.core.inventory.PkiInventory;
 import dev.kcert.core.inventory.Problem;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -32,7 +38,12 @@ import picocli.CommandLine.Spec;
           + " server. The table and the JSON/YAML output are kubeadm's"
           + " (CertificateExpirationInfo, output.kubeadm.k8s.io/v1alpha3). A file that cannot be"
           + " read is shown as !INVALID! and named on standard error; the other rows are still"
-          + " reported."
+          + " reported.",
+      "",
+      "Given ROOT folders (each an /etc/kubernetes-like folder with pki/ inside and the"
+          + " kubeconfig files beside it), reports each in turn as soon as it is read: a '# ROOT'"
+          + " line before each text report; in JSON and YAML one document per folder, with an"
+          + " added 'source' field."
     },
     footer = {
       "%nExamples:",
@@ -40,6 +51,7 @@ import picocli.CommandLine.Spec;
       "  kcert certs check-expiration --cert-dir /etc/kubernetes/pki -o json",
       "  kcert certs check-expiration --warn-within 30d --fail-within 7d",
       "  kcert certs check-expiration --include-kubelet",
+      "  kcert certs check-expiration /backup/node-*/etc/kubernetes -o json",
       ExitCodes.CHECK_EXPIRATION_HELP
     })
 public final class CheckExpirationCommand implements Callable<Integer> {
@@ -89,6 +101,12 @@ public final class CheckExpirationCommand implements Callable<Integer> {
       description = "Also read every private key and check that it matches its certificate.")
   boolean checkKeys;
 
+  @Parameters(
+      paramLabel = "ROOT",
+      arity = "0..*",
+      description = "Folders to report on instead of --cert-dir/--kubeconfig-dir, one after another.")
+  List<Path> roots = new ArrayList<>();
+
   @ParentCommand CertsCommand parent;
 
   @Spec CommandSpec spec;
@@ -96,53 +114,101 @@ public final class CheckExpirationCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Kcert root = (Kcert) spec.root().userObject();
-    ExpiryReport report =
-        ExpiryReport.of(
-            PkiInventory.scan(dirs.layout(), new InventoryOptions(includeKubelet, checkKeys)),
-            root.clock());
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    out.print(
-        switch (output) {
-          case text -> ExpirationText.render(report);
-          case json -> ExpirationDocument.json(report);
-          case yaml -> ExpirationDocument.yaml(report);
-        });
-    out.flush();
-    for (Problem p : report.problems()) {
-      err.println((p.isError() ? "error: " : "warning: ") + p.message());
+    InventoryOptions options = new InventoryOptions(includeKubelet, checkKeys);
+    Tally warn = new Tally(warnWithin);
+    Tally fail = new Tally(failWithin);
+    boolean[] errors = {false};
+    Consumer<FleetScan.NodeReport> sink =
+        node -> {
+          ExpiryReport report = node.report();
+          String source = node.root() == null ? null : node.root().toString();
+          if (source != null && output == Format.text) {
+            out.println("# " + source);
+          }
+          out.print(
+              switch (output) {
+                case text -> ExpirationText.render(report);
+                case json -> ExpirationDocument.json(report, source);
+                case yaml -> (source == null ? "" : "---\n") + ExpirationDocument.yaml(report, source);
+              });
+          if (source != null && output == Format.text) {
+            out.println();
+          }
+          out.flush();
+          for (Problem p : report.problems()) {
+            err.println((p.isError() ? "error: " : "warning: ") + p.message());
+          }
+          err.flush();
+          warn.add(report, source);
+          fail.add(report, source);
+          errors[0] |= report.hasErrors();
+        };
+    if (roots.isEmpty()) {
+      sink.accept(
+          new FleetScan.NodeReport(
+              null, ExpiryReport.of(PkiInventory.scan(dirs.layout(), options), root.clock())));
+    } else {
+      ParseResult parsed = spec.commandLine().getParseResult();
+      if (parsed.hasMatchedOption("--cert-dir") || parsed.hasMatchedOption("--kubeconfig-dir")) {
+        throw new ParameterException(
+            spec.commandLine(), "ROOT folders and --cert-dir/--kubeconfig-dir exclude each other");
+      }
+      FleetScan.scan(roots.iterator(), options, root.clock(), sink);
     }
     int code = ExitCodes.OK;
-    if (warnWithin != null) {
-      List<ExpiryEntry> hits = report.expiringWithin(warnWithin);
-      if (!hits.isEmpty()) {
-        err.println("warning: " + summary(hits, warnWithin));
-        code = ExitCodes.WARNING;
-      }
+    if (warn.count > 0) {
+      err.println("warning: " + warn.summary());
+      code = ExitCodes.WARNING;
     }
-    if (failWithin != null) {
-      List<ExpiryEntry> hits = report.expiringWithin(failWithin);
-      if (!hits.isEmpty()) {
-        err.println("error: " + summary(hits, failWithin));
-        code = ExitCodes.EXPIRING;
-      }
+    if (fail.count > 0) {
+      err.println("error: " + fail.summary());
+      code = ExitCodes.EXPIRING;
     }
-    if (report.hasErrors()) {
+    if (errors[0]) {
       code = ExitCodes.ERROR;
     }
     err.flush();
     return code;
   }
 
-  private static String summary(List<ExpiryEntry> hits, Duration threshold) {
-    long expired = hits.stream().filter(e -> e.residualSeconds() < 0).count();
-    String names = hits.stream().map(ExpiryEntry::name).collect(Collectors.joining(", "));
-    return hits.size()
-        + (hits.size() == 1 ? " certificate" : " certificates")
-        + " expired or expiring within "
-        + Durations.format(threshold)
-        + (expired > 0 ? " (" + expired + " already expired)" : "")
-        + ": "
-        + names;
+  /** Counts threshold hits across reports, keeping only the first names for the summary. */
+  private static final class Tally {
+    private static final int NAMES_SHOWN = 20;
+    private final Duration threshold;
+    private final List<String> names = new ArrayList<>();
+    private long count;
+    private long expired;
+
+    Tally(Duration threshold) {
+      this.threshold = threshold;
+    }
+
+    void add(ExpiryReport report, String source) {
+      if (threshold == null) {
+        return;
+      }
+      for (ExpiryEntry e : report.expiringWithin(threshold)) {
+        count++;
+        if (e.residualSeconds() < 0) {
+          expired++;
+        }
+        if (names.size() < NAMES_SHOWN) {
+          names.add(source == null ? e.name() : source + ": " + e.name());
+        }
+      }
+    }
+
+    String summary() {
+      return count
+          + (count == 1 ? " certificate" : " certificates")
+          + " expired or expiring within "
+          + Durations.format(threshold)
+          + (expired > 0 ? " (" + expired + " already expired)" : "")
+          + ": "
+          + String.join(", ", names)
+          + (count > names.size() ? " and " + (count - names.size()) + " more" : "");
+    }
   }
 }

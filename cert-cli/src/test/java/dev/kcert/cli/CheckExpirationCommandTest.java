@@ -155,6 +155,37 @@ class CheckExpirationCommandTest {
   }
 
   @Test
+  void manyRootsAreReportedOneAfterAnother() throws Exception {
+    Path other = tmp.resolve("other");
+    TestPki.in(other).create();
+    Path etc = layout.kubeconfigDir();
+    CliRun text = CliRun.run(AN_HOUR_LATER, "certs", "check-expiration", etc.toString(), other.toString(),
+        "--warn-within", "7d");
+    assertThat(text.out()).startsWith("# " + etc + "\nCERTIFICATE ");
+    assertThat(text.out()).contains("\n\n# " + other + "\nCERTIFICATE ");
+    assertThat(text.out().lines().filter(l -> l.startsWith("CERTIFICATE AUTHORITY"))).hasSize(2);
+    assertThat(text.exitCode()).isEqualTo(ExitCodes.WARNING);
+    assertThat(text.err()).isEqualTo("warning: 2 certificates expired or expiring within 7d (1 already"
+        + " expired): " + etc + ": admin.conf, " + etc + ": front-proxy-client\n");
+
+    CliRun json = CliRun.run(AN_HOUR_LATER, "certs", "check-expiration", etc.toString(), other.toString(),
+        "-o", "json");
+    List<JsonNode> docs =
+        new ObjectMapper().readerFor(JsonNode.class).<JsonNode>readValues(json.out()).readAll();
+    assertThat(docs).hasSize(2);
+    assertThat(docs.get(1).get("source").asText()).isEqualTo(other.toString());
+    assertThat(docs.get(1).get("certificates")).hasSize(11);
+  }
+
+  @Test
+  void rootsAndFolderOptionsExcludeEachOther() {
+    CliRun r = CliRun.run(AN_HOUR_LATER, "certs", "check-expiration", tmp.toString(),
+        "--cert-dir", tmp.toString());
+    assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err()).startsWith("ROOT folders and --cert-dir/--kubeconfig-dir exclude each other");
+  }
+
+  @Test
   void helpDocumentsExamplesAndExitCodes() {
     CliRun r = CliRun.run(AN_HOUR_LATER, "certs", "check-expiration", "--help");
     assertThat(r.exitCode()).isZero();

@@ -31,11 +31,25 @@ public final class ExpirationDocument {
   private ExpirationDocument() {}
 
   public static String json(ExpiryReport report) {
+    return json(report, null);
+  }
+
+  public static String yaml(ExpiryReport report) {
+    return yaml(report, null);
+  }
+
+  /**
+   * @param source the folder the report is about, added as a {@code source} field when not null
+   */
+  public static String json(ExpiryReport report, String source) {
     ObjectNode root = JsonNodeFactory.instance.objectNode();
     root.put("kind", KIND);
     root.put("apiVersion", API_VERSION);
     entries(root.putArray("certificates"), report.certificates(), false);
     entries(root.putArray("certificateAuthorities"), report.authorities(), false);
+    if (source != null) {
+      root.put("source", source);
+    }
     DefaultPrettyPrinter pp =
         new DefaultPrettyPrinter()
             .withSeparators(
@@ -53,12 +67,18 @@ public final class ExpirationDocument {
     }
   }
 
-  public static String yaml(ExpiryReport report) {
+  /**
+   * @param source the folder the report is about, added as a {@code source} field when not null
+   */
+  public static String yaml(ExpiryReport report, String source) {
     ObjectNode root = JsonNodeFactory.instance.objectNode();
     root.put("apiVersion", API_VERSION);
     entries(root.putArray("certificateAuthorities"), report.authorities(), true);
     entries(root.putArray("certificates"), report.certificates(), true);
     root.put("kind", KIND);
+    if (source != null) {
+      root.put("source", source);
+    }
     YAMLMapper mapper =
         new YAMLMapper(
             YAMLFactory.builder()

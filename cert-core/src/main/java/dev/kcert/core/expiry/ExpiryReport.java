@@ -50,7 +50,7 @@ public record ExpiryReport(
       return new ExpiryEntry(
           r.name(), null, 0, r.entry().caName(), r.externallyManaged(), r.isMissing(), r.error());
     }
-    Instant notAfter = r.info().notAfter();
+    Instant notAfter = r.certificate().getNotAfter().toInstant();
     return new ExpiryEntry(
         r.name(),
         notAfter,

@@ -12,7 +12,6 @@ import java.security.cert.X509Certificate;
  * @param file the file its certificate was looked for in
  * @param status present, missing or invalid
  * @param certificate the certificate when present, else {@code null}
- * @param info the certificate's facts when present, else {@code null}
  * @param externallyManaged kubeadm's notion: the (signing) CA's certificate is there, its key is not
  * @param error why the entry is invalid, else {@code null}
  */
@@ -21,9 +20,16 @@ public record InventoryRow(
     Path file,
     RowStatus status,
     X509Certificate certificate,
-    CertificateInfo info,
     boolean externallyManaged,
     String error) {
+
+  /**
+   * The certificate's facts (subject, SANs, usages...) when present, else {@code null}. Worked out
+   * on each call: reports that need only dates never pay for it.
+   */
+  public CertificateInfo info() {
+    return certificate == null ? null : CertificateInfo.of(certificate);
+  }
 
   public String name() {
     return entry.name();

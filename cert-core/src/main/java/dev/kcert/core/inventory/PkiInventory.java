@@ -9,8 +9,9 @@ import dev.kcert.core.model.Catalogue;
 import dev.kcert.core.model.CatalogueEntry;
 import dev.kcert.core.model.KcertException;
 import dev.kcert.core.pem.Certificates;
+import dev.kcert.core.pem.Pem;
+import dev.kcert.core.pem.PemBlock;
 import dev.kcert.core.pem.PrivateKeys;
-import dev.kcert.core.pki.CertificateInfo;
 import dev.kcert.core.pki.PkiLayout;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -75,7 +76,7 @@ public final class PkiInventory {
     Path crt = layout.certFile(ca);
     Path key = layout.keyFile(ca);
     if (!exists(crt)) {
-      return new InventoryRow(ca, crt, RowStatus.MISSING, null, null, false, null);
+      return new InventoryRow(ca, crt, RowStatus.MISSING, null, false, null);
     }
     X509Certificate cert;
     try {
@@ -83,13 +84,7 @@ public final class PkiInventory {
     } catch (KcertException e) {
       return invalid(ca, crt, e.getMessage());
     }
-    CertificateInfo info;
-    try {
-      info = CertificateInfo.of(cert);
-    } catch (IllegalArgumentException e) {
-      return invalid(ca, crt, crt + ": " + e.getMessage());
-    }
-    if (!info.ca()) {
+    if (cert.getBasicConstraints() < 0) {
       error(ca, crt + ": is not a CA certificate (basicConstraints CA:FALSE or absent)");
     }
     boolean external = !exists(key);
@@ -98,7 +93,7 @@ public final class PkiInventory {
     } else if (!external && options.checkKeys()) {
       checkKey(ca, key, null, cert);
     }
-    return new InventoryRow(ca, crt, RowStatus.PRESENT, cert, info, external, null);
+    return new InventoryRow(ca, crt, RowStatus.PRESENT, cert, external, null);
   }
 
   private InventoryRow readLeaf(CatalogueEntry leaf) {
@@ -106,17 +101,13 @@ public final class PkiInventory {
     Path key = layout.keyFile(leaf);
     boolean external = caExternal(leaf);
     if (!exists(crt)) {
-      return new InventoryRow(leaf, crt, RowStatus.MISSING, null, null, external, null);
+      return new InventoryRow(leaf, crt, RowStatus.MISSING, null, external, null);
     }
     X509Certificate cert;
-    CertificateInfo info;
     try {
       cert = Certificates.readBundle(crt).get(0);
-      info = CertificateInfo.of(cert);
     } catch (KcertException e) {
       return invalid(leaf, crt, e.getMessage(), external);
-    } catch (IllegalArgumentException e) {
-      return invalid(leaf, crt, crt + ": " + e.getMessage(), external);
     }
     checkIssuer(leaf, crt, cert);
     if (!exists(key)) {
@@ -130,17 +121,16 @@ public final class PkiInventory {
     } else if (options.checkKeys()) {
       checkKey(leaf, key, null, cert);
     }
-    return new InventoryRow(leaf, crt, RowStatus.PRESENT, cert, info, external, null);
+    return new InventoryRow(leaf, crt, RowStatus.PRESENT, cert, external, null);
   }
 
   private InventoryRow readKubeconfig(CatalogueEntry kc) {
     Path file = layout.kubeconfigFile(kc);
     boolean external = caExternal(kc);
     if (!exists(file)) {
-      return new InventoryRow(kc, file, RowStatus.MISSING, null, null, external, null);
+      return new InventoryRow(kc, file, RowStatus.MISSING, null, external, null);
     }
     X509Certificate cert;
-    CertificateInfo info;
     KubeconfigCredentials creds;
     try {
       creds = Kubeconfig.read(file).credentials();
@@ -149,12 +139,9 @@ public final class PkiInventory {
         throw KcertException.about(
             file, "user \"" + creds.userName() + "\" has no client certificate");
       }
-      cert = Certificates.parseBundle(certRef.load(), certRef.describe(file)).get(0);
-      info = CertificateInfo.of(cert);
+      cert = Certificates.parseBundle(certRef.load(), certRef.describe()).get(0);
     } catch (KcertException e) {
       return invalid(kc, file, e.getMessage(), external);
-    } catch (IllegalArgumentException e) {
-      return invalid(kc, file, file + ": " + e.getMessage(), external);
     }
     checkIssuer(kc, file, cert);
     checkEmbeddedCa(kc, file, creds);
@@ -166,23 +153,19 @@ public final class PkiInventory {
         checkKey(kc, null, keyRef, cert, file);
       }
     }
-    return new InventoryRow(kc, file, RowStatus.PRESENT, cert, info, external, null);
+    return new InventoryRow(kc, file, RowStatus.PRESENT, cert, external, null);
   }
 
   private InventoryRow readKubeletFile(CatalogueEntry k) {
     Path file = layout.certFile(k);
     if (!exists(file)) {
-      return new InventoryRow(k, file, RowStatus.MISSING, null, null, false, null);
+      return new InventoryRow(k, file, RowStatus.MISSING, null, false, null);
     }
     List<X509Certificate> bundle;
-    CertificateInfo info;
     try {
       bundle = Certificates.readBundle(file);
-      info = CertificateInfo.of(bundle.get(0));
     } catch (KcertException e) {
       return invalid(k, file, e.getMessage());
-    } catch (IllegalArgumentException e) {
-      return invalid(k, file, file + ": " + e.getMessage());
     }
     X509Certificate cert = bundle.get(0);
     if (k.caName().isEmpty()) {
@@ -203,7 +186,7 @@ public final class PkiInventory {
         }
       }
     }
-    return new InventoryRow(k, file, RowStatus.PRESENT, cert, info, caExternal(k), null);
+    return new InventoryRow(k, file, RowStatus.PRESENT, cert, caExternal(k), null);
   }
 
   private void checkIssuer(CatalogueEntry e, Path file, X509Certificate cert) {
@@ -230,9 +213,16 @@ public final class PkiInventory {
       return;
     }
     try {
-      X509Certificate embedded =
-          Certificates.parseBundle(caRef.load(), caRef.describe(file)).get(0);
-      if (!Arrays.equals(embedded.getEncoded(), ca.certificate().getEncoded())) {
+      // compare encodings; no need to parse the embedded copy
+      byte[] embedded =
+          Pem.parse(caRef.load(), caRef.describe()).stream()
+              .filter(b -> Certificates.PEM_TYPE.equals(b.type()))
+              .map(PemBlock::der)
+              .findFirst()
+              .orElse(null);
+      if (embedded == null) {
+        error(e, caRef.describe() + ": does not contain a valid PEM encoded certificate");
+      } else if (!Arrays.equals(embedded, ca.certificate().getEncoded())) {
         warn(e, file + ": cluster certificate authority differs from " + ca.file().getFileName());
       }
     } catch (KcertException ex) {
@@ -250,11 +240,9 @@ public final class PkiInventory {
       CatalogueEntry e, Path keyFile, CredentialRef ref, X509Certificate cert, Path named) {
     try {
       PrivateKey key =
-          ref == null
-              ? PrivateKeys.read(keyFile)
-              : PrivateKeys.parse(ref.load(), ref.describe(named));
+          ref == null ? PrivateKeys.read(keyFile) : PrivateKeys.parse(ref.load(), ref.describe());
       if (!KeyPairs.matches(key, cert.getPublicKey())) {
-        String where = ref == null ? keyFile.toString() : ref.describe(named);
+        String where = ref == null ? keyFile.toString() : ref.describe();
         error(e, where + ": private key does not match the certificate");
       }
     } catch (KcertException ex) {
@@ -273,7 +261,7 @@ public final class PkiInventory {
 
   private InventoryRow invalid(CatalogueEntry e, Path file, String message, boolean external) {
     error(e, message);
-    return new InventoryRow(e, file, RowStatus.INVALID, null, null, external, message);
+    return new InventoryRow(e, file, RowStatus.INVALID, null, external, message);
   }
 
   private void error(CatalogueEntry e, String message) {

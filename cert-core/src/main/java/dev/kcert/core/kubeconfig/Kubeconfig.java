@@ -195,17 +195,14 @@ public final class Kubeconfig {
     String dataField = field + "-data";
     String data = text(obj, dataField);
     if (!data.isEmpty()) {
-      try {
-        return new CredentialRef(dataField, Pem.decodeBase64(data), null);
-      } catch (IllegalArgumentException e) {
-        throw KcertException.about(file, where + "." + dataField + " is not valid base64", e);
-      }
+      return new CredentialRef(file, where + "." + dataField, data, null);
     }
     String path = text(obj, field);
     if (!path.isEmpty()) {
       Path p = Path.of(path);
       Path parent = file.toAbsolutePath().getParent();
-      return new CredentialRef(field, null, p.isAbsolute() || parent == null ? p : parent.resolve(p));
+      return new CredentialRef(
+          file, where + "." + field, null, p.isAbsolute() || parent == null ? p : parent.resolve(p));
     }
     return null;
   }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 
@@ -16,7 +17,6 @@ public final class Pem {
   private static final String BEGIN = "-----BEGIN ";
   private static final String END = "-----END ";
   private static final String DASHES = "-----";
-  private static final java.util.regex.Pattern WHITESPACE = java.util.regex.Pattern.compile("\\s+");
 
   private Pem() {}
 
@@ -94,7 +94,19 @@ public final class Pem {
    * @throws IllegalArgumentException when the text is not base64
    */
   public static byte[] decodeBase64(String text) {
-    return Base64.getDecoder().decode(WHITESPACE.matcher(text).replaceAll(""));
+    if (text.indexOf('\n') < 0 && text.indexOf(' ') < 0 && text.indexOf('\r') < 0
+        && text.indexOf('\t') < 0) {
+      return Base64.getDecoder().decode(text); // the usual case: one line, nothing to strip
+    }
+    byte[] compact = new byte[text.length()];
+    int n = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c != '\n' && c != '\r' && c != ' ' && c != '\t') {
+        compact[n++] = (byte) (c < 0x80 ? c : '?');
+      }
+    }
+    return Base64.getDecoder().decode(n == compact.length ? compact : Arrays.copyOf(compact, n));
   }
 
   /** Encodes one block with 64-character lines, as openssl and Go write it. */

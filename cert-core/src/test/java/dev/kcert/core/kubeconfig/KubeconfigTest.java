@@ -60,7 +60,7 @@ class KubeconfigTest {
     assertThat(c.clientCertificate().file())
         .isEqualTo(Path.of("/var/lib/kubelet/pki/kubelet-client-current.pem"));
     assertThat(new String(c.clientKey().load(), StandardCharsets.US_ASCII)).isEqualTo("KEY");
-    assertThat(c.clientKey().describe(file)).isEqualTo(file + " (client-key-data)");
+    assertThat(c.clientKey().describe()).isEqualTo(file + " (client-key-data)");
   }
 
   @Test
@@ -173,7 +173,7 @@ class KubeconfigTest {
       })
   void brokenKubeconfigsGetOneLineErrorsNamingTheFile(String name, String yaml, String message) {
     Path file = tmp.resolve("broken.conf");
-    assertThatThrownBy(() -> parse(yaml.replace("\\n", "\n"), file).credentials())
+    assertThatThrownBy(() -> parse(yaml.replace("\\n", "\n"), file).credentials().clientCertificate().load())
         .isInstanceOf(KcertException.class)
         .hasMessageStartingWith(file + ": " + message)
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));

@@ -1,0 +1,66 @@
+package dev.kcert.bench;
+
+import dev.kcert.core.fleet.FleetScan;
+import dev.kcert.core.inventory.InventoryOptions;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * Streams check-expiration over 10, 1,000 and 10,000 node folders on one thread and prints, per
+ * size: certificates, seconds, certificates per second, and the peak heap in use after each
+ * folder's report was handed on (the figure that must stay flat).
+ *
+ * <p>Usage: {@code java -cp benchmarks.jar dev.kcert.bench.FleetMemory DIR [SIZE...]}
+ */
+public final class FleetMemory {
+  private FleetMemory() {}
+
+  public static void main(String[] args) throws IOException {
+    Path dir = Path.of(args.length > 0 ? args[0] : System.getProperty("java.io.tmpdir"))
+        .resolve("kcert-fleet-bench");
+    Files.createDirectories(dir);
+    int[] sizes = {10, 1000, 10000};
+    if (args.length > 1) {
+      sizes = new int[args.length - 1];
+      for (int i = 1; i < args.length; i++) {
+        sizes[i - 1] = Integer.parseInt(args[i]);
+      }
+    }
+    System.out.println("folders\tcertificates\tseconds\tcerts_per_s\tpeak_heap_mib");
+    // one warm-up pass so that the JIT has seen the path
+    FleetScan.scan(BenchPki.fleet(dir, 10).iterator(), InventoryOptions.DEFAULT, Clock.systemUTC(), r -> {});
+    for (int size : sizes) {
+      List<Path> roots = BenchPki.fleet(dir, size);
+      System.gc();
+      resetPeaks();
+      long start = System.nanoTime();
+      long certs =
+          FleetScan.scan(roots.iterator(), InventoryOptions.DEFAULT, Clock.systemUTC(), r -> {});
+      double seconds = (System.nanoTime() - start) / 1e9;
+      System.out.printf(
+          "%d\t%d\t%.3f\t%.0f\t%.1f%n", size, certs, seconds, certs / seconds, peakHeapMib());
+    }
+  }
+
+  private static void resetPeaks() {
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      pool.resetPeakUsage();
+    }
+  }
+
+  private static double peakHeapMib() {
+    long peak = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP) {
+        peak += pool.getPeakUsage().getUsed();
+      }
+    }
+    return peak / (1024.0 * 1024.0);
+  }
+}

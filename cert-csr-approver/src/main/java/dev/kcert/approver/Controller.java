@@ -348,16 +348,16 @@ final class Controller implements AutoCloseable {
 
   @Override
   public void close() {
+    // let a worker finish the object it holds (its write and event), then stop the stragglers
     queue.close();
-    for (Thread t : workers) {
-      t.interrupt();
-    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     for (Thread t : workers) {
       try {
-        t.join(TimeUnit.SECONDS.toMillis(5));
+        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+      t.interrupt();
     }
     if (csrInformer != null) {
       csrInformer.stop();

@@ -49,11 +49,15 @@ public final class MockCluster implements AutoCloseable {
   /** Counts approval PUTs, to show who wrote. */
   public final AtomicInteger approvalPuts = new AtomicInteger();
 
+  /** Approval PUTs by CSR name. */
+  public final java.util.Map<String, AtomicInteger> approvalPutsByName = new java.util.concurrent.ConcurrentHashMap<>();
+
   private final KubernetesMockServer server;
   private final KubernetesClient client;
 
   public MockCluster() {
     AtomicInteger puts = approvalPuts;
+    java.util.Map<String, AtomicInteger> byName = approvalPutsByName;
     KubernetesCrudDispatcher dispatcher =
         new KubernetesCrudDispatcher() {
           @Override
@@ -61,6 +65,8 @@ public final class MockCluster implements AutoCloseable {
             String path = request.getPath();
             if (request.method() == HttpMethod.PUT && path != null && APPROVAL.matcher(path).matches()) {
               puts.incrementAndGet();
+              String[] parts = path.replaceFirst("\\?.*$", "").split("/");
+              byName.computeIfAbsent(parts[parts.length - 2], k -> new AtomicInteger()).incrementAndGet();
               return approve(this, request);
             }
             return super.dispatch(request);
@@ -103,6 +109,21 @@ public final class MockCluster implements AutoCloseable {
 
   public KubernetesClient client() {
     return client;
+  }
+
+  /** Another client of the same server, as a second replica would have. */
+  public KubernetesClient newClient() {
+    return server.createClient();
+  }
+
+  /** Approval PUTs received for one CSR. */
+  public int approvalPuts(String csrName) {
+    AtomicInteger n = approvalPutsByName.get(csrName);
+    return n == null ? 0 : n.get();
+  }
+
+  public void deleteCsr(String name) {
+    client.certificates().v1().certificateSigningRequests().withName(name).delete();
   }
 
   /** A client URL for the approver's kubeconfig. */

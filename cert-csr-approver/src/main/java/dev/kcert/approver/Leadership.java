@@ -103,7 +103,8 @@ final class Leadership implements AutoCloseable {
   private void newLeader(String identity) {
     currentLeader.set(identity == null ? "" : identity);
     known.set(true);
-    LOG.info("leader_election=observed leader={} identity={}", identity, settings.identity());
+    LOG.info("leader_election=observed leader={} identity={}", identity == null ? "none" : identity,
+        settings.identity());
   }
 
   /** Whether this replica may write now. */

@@ -32,8 +32,8 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
-      "Approves kubelet serving-certificate requests (signer kubernetes.io/kubelet-serving) whose",
-      "SANs belong to the requesting node, and denies the others with a stable reason.",
+      "Approves kubelet serving-certificate requests (signer kubernetes.io/kubelet-serving) whose "
+          + "SANs belong to the requesting node, and denies the others with a stable reason.",
       "Each option can also be set with the environment variable shown in brackets."
     })
 public final class Main implements Callable<Integer> {
@@ -44,7 +44,7 @@ public final class Main implements Callable<Integer> {
           + "[KCERT_APPROVER_KUBECONFIG]")
   Path kubeconfig;
 
-  @Option(names = "--dry-run", defaultValue = "${env:KCERT_APPROVER_DRY_RUN:-false}", arity = "0..1",
+  @Option(names = "--dry-run", paramLabel = "BOOL", defaultValue = "${env:KCERT_APPROVER_DRY_RUN:-false}", arity = "0..1",
       description = "audit mode: judge and log, never approve, deny or write events (default: ${DEFAULT-VALUE}) "
           + "[KCERT_APPROVER_DRY_RUN]")
   boolean dryRun;
@@ -87,7 +87,7 @@ public final class Main implements Callable<Integer> {
           + "waited for before denying (default: ${DEFAULT-VALUE}) [KCERT_APPROVER_NODE_GRACE_PERIOD]")
   String nodeGracePeriod;
 
-  @Option(names = "--ignore-non-node-requesters", arity = "0..1",
+  @Option(names = "--ignore-non-node-requesters", arity = "0..1", paramLabel = "BOOL",
       defaultValue = "${env:KCERT_APPROVER_IGNORE_NON_NODE_REQUESTERS:-false}",
       description = "leave kubelet-serving requests from users other than nodes alone instead of denying them "
           + "(default: ${DEFAULT-VALUE}) [KCERT_APPROVER_IGNORE_NON_NODE_REQUESTERS]")
@@ -141,17 +141,20 @@ public final class Main implements Callable<Integer> {
 
   @Option(names = "--lease-duration", paramLabel = "DURATION",
       defaultValue = "${env:KCERT_APPROVER_LEASE_DURATION:-15s}",
-      description = "(default: ${DEFAULT-VALUE}) [KCERT_APPROVER_LEASE_DURATION]")
+      description = "how long a Lease is held without renewal (default: ${DEFAULT-VALUE}) "
+          + "[KCERT_APPROVER_LEASE_DURATION]")
   String leaseDuration;
 
   @Option(names = "--renew-deadline", paramLabel = "DURATION",
       defaultValue = "${env:KCERT_APPROVER_RENEW_DEADLINE:-10s}",
-      description = "(default: ${DEFAULT-VALUE}) [KCERT_APPROVER_RENEW_DEADLINE]")
+      description = "how long the leader tries to renew before it stops writing (default: ${DEFAULT-VALUE}) "
+          + "[KCERT_APPROVER_RENEW_DEADLINE]")
   String renewDeadline;
 
   @Option(names = "--retry-period", paramLabel = "DURATION",
       defaultValue = "${env:KCERT_APPROVER_RETRY_PERIOD:-2s}",
-      description = "(default: ${DEFAULT-VALUE}) [KCERT_APPROVER_RETRY_PERIOD]")
+      description = "how often replicas try to acquire or renew the Lease (default: ${DEFAULT-VALUE}) "
+          + "[KCERT_APPROVER_RETRY_PERIOD]")
   String retryPeriod;
 
   @Option(names = "--event-namespace", paramLabel = "NAMESPACE",
@@ -235,6 +238,19 @@ public final class Main implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    CountDownLatch stop = new CountDownLatch(1);
+    try (Running running = start()) {
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        running.close();
+        stop.countDown();
+      }, "approver-shutdown"));
+      stop.await();
+    }
+    return 0;
+  }
+
+  /** Validates the options, connects, and starts the approver. */
+  Running start() throws IOException {
     Settings settings = settings();
     Config config;
     if (kubeconfig != null) {
@@ -245,17 +261,25 @@ public final class Main implements Callable<Integer> {
     } else {
       config = Config.autoConfigure(null);
     }
-    CountDownLatch stop = new CountDownLatch(1);
-    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
-        Approver approver = new Approver(client, settings, Clock.systemUTC())) {
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        approver.close();
-        stop.countDown();
-      }, "approver-shutdown"));
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+    Approver approver = new Approver(client, settings, Clock.systemUTC());
+    try {
       approver.start(httpAddress, httpPort);
-      stop.await();
+    } catch (IOException | RuntimeException e) {
+      approver.close();
+      client.close();
+      throw e;
     }
-    return 0;
+    return new Running(client, approver);
+  }
+
+  /** A started approver and its client; closing stops both. */
+  record Running(KubernetesClient client, Approver approver) implements AutoCloseable {
+    @Override
+    public void close() {
+      approver.close();
+      client.close();
+    }
   }
 
   public static void main(String[] args) {

@@ -36,6 +36,7 @@ final class Controller implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
   private static final String NODE_INDEX = "node";
   private static final int MAX_CONFLICT_RETRIES = 3;
+  private static final Duration UNSYNCED_RETRY = Duration.ofMillis(200);
 
   private final KubernetesClient client;
   private final ApprovalPolicy policy;
@@ -224,6 +225,11 @@ final class Controller implements AutoCloseable {
   }
 
   private void process(String name) {
+    if (!hasSynced()) {
+      // a Node missing from a cache still filling is not a missing Node: wait for the full picture
+      queue.addAfter(name, UNSYNCED_RETRY);
+      return;
+    }
     CertificateSigningRequest csr = csrInformer.getStore().getByKey(name);
     for (int attempt = 0; csr != null; attempt++) {
       if (!isPendingKubeletServing(csr)) {

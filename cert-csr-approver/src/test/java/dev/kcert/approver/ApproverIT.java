@@ -166,6 +166,18 @@ class ApproverIT {
   }
 
   @Test
+  void aDecisionThatLosesARaceIsJudgedAgainOnTheFreshObject() {
+    cluster.changeBeforeNextApproval("csr-race");
+    cluster.createCsr("csr-race", "node-a", KubeletCsrs.forNode("node-a").dns("node-a").pem());
+    List<CertificateSigningRequestCondition> conditions = cluster.awaitConditions("csr-race", WAIT);
+    assertThat(conditions).extracting(CertificateSigningRequestCondition::getType).containsExactly("Approved");
+    assertThat(cluster.approvalPuts("csr-race")).as("first PUT refused with 409, second accepted").isEqualTo(2);
+    assertThat(cluster.csr("csr-race").getMetadata().getLabels())
+        .as("the second write was made on the re-read object, keeping the other writer's change")
+        .containsEntry("touched-by", "someone-else");
+  }
+
+  @Test
   void servesHealthReadinessAndMetrics() throws Exception {
     cluster.createCsr("csr-metrics", "node-a", KubeletCsrs.forNode("node-a").dns("node-a").pem());
     cluster.awaitConditions("csr-metrics", WAIT);

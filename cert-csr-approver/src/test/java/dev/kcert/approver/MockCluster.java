@@ -23,6 +23,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
@@ -49,6 +51,9 @@ public final class MockCluster implements AutoCloseable {
   /** Counts approval PUTs, to show who wrote. */
   public final AtomicInteger approvalPuts = new AtomicInteger();
 
+  /** CSR names whose next approval PUT finds the object changed underneath it. */
+  private final Set<String> changeBeforeNextApproval = ConcurrentHashMap.newKeySet();
+
   /** Approval PUTs by CSR name. */
   public final java.util.Map<String, AtomicInteger> approvalPutsByName = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -58,6 +63,7 @@ public final class MockCluster implements AutoCloseable {
   public MockCluster() {
     AtomicInteger puts = approvalPuts;
     java.util.Map<String, AtomicInteger> byName = approvalPutsByName;
+    Set<String> changeFirst = changeBeforeNextApproval;
     KubernetesCrudDispatcher dispatcher =
         new KubernetesCrudDispatcher() {
           @Override
@@ -67,6 +73,10 @@ public final class MockCluster implements AutoCloseable {
               puts.incrementAndGet();
               String[] parts = path.replaceFirst("\\?.*$", "").split("/");
               byName.computeIfAbsent(parts[parts.length - 2], k -> new AtomicInteger()).incrementAndGet();
+              String csrName = parts[parts.length - 2];
+              if (changeFirst.remove(csrName)) {
+                touch(this, request, csrName);
+              }
               return approve(this, request);
             }
             return super.dispatch(request);
@@ -75,6 +85,23 @@ public final class MockCluster implements AutoCloseable {
     server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init();
     client = server.createClient();
+  }
+
+  /**
+   * Makes the next approval PUT for a CSR lose a race: just before it is served, another writer
+   * labels the CSR, so the PUT carries a stale resourceVersion.
+   */
+  public void changeBeforeNextApproval(String csrName) {
+    changeBeforeNextApproval.add(csrName);
+  }
+
+  private static void touch(KubernetesCrudDispatcher crud, RecordedRequest request, String csrName) {
+    String patch = "{\"metadata\":{\"labels\":{\"touched-by\":\"someone-else\"}}}";
+    io.fabric8.mockwebserver.http.Headers headers = new io.fabric8.mockwebserver.http.Headers.Builder()
+        .add("Content-Type", "application/merge-patch+json").build();
+    crud.dispatch(new RecordedRequest(request.getHttpVersion(), HttpMethod.PATCH,
+        "/apis/certificates.k8s.io/v1/certificatesigningrequests/" + csrName, headers,
+        new Buffer(patch.getBytes(StandardCharsets.UTF_8))));
   }
 
   /**

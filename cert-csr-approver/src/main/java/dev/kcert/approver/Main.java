@@ -126,7 +126,7 @@ public final class Main implements Callable<Integer> {
 
   @Option(names = "--lease-namespace", paramLabel = "NAMESPACE",
       defaultValue = "${env:KCERT_APPROVER_LEASE_NAMESPACE:-${env:POD_NAMESPACE:-kcert-system}}",
-      description = "namespace of the Lease (default: ${DEFAULT-VALUE}, or $POD_NAMESPACE) "
+      description = "namespace of the Lease; $POD_NAMESPACE when set (default: ${DEFAULT-VALUE}) "
           + "[KCERT_APPROVER_LEASE_NAMESPACE]")
   String leaseNamespace;
 

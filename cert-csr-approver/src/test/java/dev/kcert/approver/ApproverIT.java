@@ -148,6 +148,22 @@ class ApproverIT {
   }
 
   @Test
+  void approvesOnceTheNodeReportsItsAddresses() throws Exception {
+    cluster.createNode("node-bare");
+    cluster.createCsr("csr-bare", "node-bare", KubeletCsrs.forNode("node-bare").dns("node-bare").ip("10.0.0.77").pem());
+    MockCluster.await("retry while the node has no addresses", WAIT,
+        () -> approver.decisions("retry", "NodeWithoutAddresses") >= 1);
+    assertThat(cluster.conditions("csr-bare")).isEmpty();
+    cluster.client().nodes().withName("node-bare").edit(n -> {
+      n.getStatus().setAddresses(List.of(
+          new io.fabric8.kubernetes.api.model.NodeAddress("node-bare", "Hostname"),
+          new io.fabric8.kubernetes.api.model.NodeAddress("10.0.0.77", "InternalIP")));
+      return n;
+    });
+    assertThat(cluster.awaitConditions("csr-bare", WAIT).get(0).getType()).isEqualTo("Approved");
+  }
+
+  @Test
   void anApprovalWrittenOnAStaleResourceVersionIsRefusedWith409() {
     CertificateSigningRequest judged =
         cluster.createCsr("csr-stale", "kcert.dev/other-signer", "system:node:node-a", GROUPS, USAGES,

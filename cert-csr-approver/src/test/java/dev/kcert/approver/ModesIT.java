@@ -29,6 +29,27 @@ class ModesIT {
   }
 
   @Test
+  void aNodeThatNeverRegistersIsWaitedForThenDenied() throws Exception {
+    PolicyConfig policy = new PolicyConfig(List.of(), List.of(), KeyPolicy.DEFAULT, Duration.ofDays(367),
+        Duration.ofSeconds(2), false, 10);
+    Settings s = Settings.defaults(policy, "grace")
+        .withLeaderElection(false, Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofMillis(250))
+        .withRetryDelays(Duration.ofMillis(200), Duration.ofSeconds(5));
+    try (Approver approver = new Approver(cluster.client(), s, Clock.systemUTC())) {
+      assertThat(approver.notReadyBecause()).isEqualTo("informers not synced");
+      approver.start("127.0.0.1", -1);
+      MockCluster.await("ready", WAIT, () -> approver.notReadyBecause() == null);
+      cluster.createCsr("csr-ghost", "ghost", KubeletCsrs.forNode("ghost").dns("ghost").pem());
+      MockCluster.await("retried", WAIT, () -> approver.decisions("retry", "NodeNotRegistered") >= 1);
+      assertThat(cluster.conditions("csr-ghost")).isEmpty();
+      var c = cluster.awaitConditions("csr-ghost", WAIT).get(0);
+      assertThat(c.getType()).isEqualTo("Denied");
+      assertThat(c.getReason()).isEqualTo("NodeNotFound");
+      assertThat(c.getMessage()).startsWith("node ghost is not registered and the grace period ended at ");
+    }
+  }
+
+  @Test
   void dryRunJudgesButNeverWrites() throws Exception {
     Settings s = Settings.defaults(PolicyConfig.defaults(), "dry").withDryRun(true)
         .withLeaderElection(false, Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofMillis(250));

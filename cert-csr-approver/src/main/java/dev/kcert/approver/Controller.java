@@ -120,6 +120,10 @@ final class Controller implements AutoCloseable {
             judgedOnce.remove(name);
             floodNoticed.remove(name);
             queue.forget(name);
+            if (floodActive) {
+              // the pile shrank: judge the held-back requests again now, not after their backoff
+              enqueueAll();
+            }
           }
         });
     metrics.registerGauges(this::pendingCount, () -> floodActive, mayWrite);
@@ -196,6 +200,7 @@ final class Controller implements AutoCloseable {
       } else {
         LOG.info("flood_guard=off {}", Log.q(status.describe()));
         floodNoticed.clear();
+        enqueueAll();
       }
     }
     return status;
@@ -298,6 +303,11 @@ final class Controller implements AutoCloseable {
   private Optional<CertificateSigningRequest> write(
       CertificateSigningRequest csr, Decision decision, String node, long start) {
     String name = csr.getMetadata().getName();
+    if (!mayWrite.getAsBoolean()) {
+      // the leader decides (and, in dry-run, reports); the others only keep their caches warm
+      LOG.debug("csr={} decision={} not_leader=true", name, decision.result());
+      return null;
+    }
     if (settings.dryRun()) {
       String rv = rv(csr);
       if (!rv.equals(judgedOnce.put(name, rv))) {
@@ -305,10 +315,6 @@ final class Controller implements AutoCloseable {
             decision.reason(), Log.q(decision.message()));
         metrics.decided(decision.result(), decision.reason(), true, seconds(start));
       }
-      return null;
-    }
-    if (!mayWrite.getAsBoolean()) {
-      LOG.debug("csr={} decision={} not_leader=true", name, decision.result());
       return null;
     }
     ApprovalWriter.Outcome outcome;

@@ -157,11 +157,6 @@ public final class Main implements Callable<Integer> {
           + "[KCERT_APPROVER_RETRY_PERIOD]")
   String retryPeriod;
 
-  @Option(names = "--event-namespace", paramLabel = "NAMESPACE",
-      defaultValue = "${env:KCERT_APPROVER_EVENT_NAMESPACE:-default}",
-      description = "namespace of the Events about CSRs (default: ${DEFAULT-VALUE}) [KCERT_APPROVER_EVENT_NAMESPACE]")
-  String eventNamespace;
-
   @Option(names = "--http-address", paramLabel = "HOST",
       defaultValue = "${env:KCERT_APPROVER_HTTP_ADDRESS:-0.0.0.0}",
       description = "address of /healthz, /readyz and /metrics (default: ${DEFAULT-VALUE}) "
@@ -203,7 +198,8 @@ public final class Main implements Callable<Integer> {
     return option("settings", () -> new Settings(policy, dryRun, workers, duration("--resync-period", resync),
         duration("--retry-base-delay", retryBaseDelay), duration("--retry-max-delay", retryMaxDelay),
         leaderElect, leaseNamespace, leaseName, id, duration("--lease-duration", leaseDuration),
-        duration("--renew-deadline", renewDeadline), duration("--retry-period", retryPeriod), eventNamespace));
+        duration("--renew-deadline", renewDeadline), duration("--retry-period", retryPeriod),
+        Settings.EVENT_NAMESPACE));
   }
 
   private static Duration duration(String option, String text) {

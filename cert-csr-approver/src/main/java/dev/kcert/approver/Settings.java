@@ -20,7 +20,8 @@ import java.util.Objects;
  * @param leaseDuration how long a Lease is held without renewal
  * @param renewDeadline how long the leader tries to renew before giving up
  * @param retryPeriod how often candidates try to acquire or renew
- * @param eventNamespace namespace events about the (cluster-scoped) CSRs are written to
+ * @param eventNamespace namespace events about the (cluster-scoped) CSRs are written to; the API
+ *     server accepts only {@link #EVENT_NAMESPACE} for events about cluster-scoped objects
  */
 public record Settings(
     PolicyConfig policy,
@@ -37,6 +38,9 @@ public record Settings(
     Duration renewDeadline,
     Duration retryPeriod,
     String eventNamespace) {
+
+  /** Where Events about cluster-scoped objects must go. */
+  public static final String EVENT_NAMESPACE = "default";
 
   public Settings {
     Objects.requireNonNull(policy);
@@ -61,7 +65,7 @@ public record Settings(
     return new Settings(
         policy, false, 2, Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofMinutes(5), true,
         "kcert-system", "kcert-csr-approver", identity, Duration.ofSeconds(15), Duration.ofSeconds(10),
-        Duration.ofSeconds(2), "default");
+        Duration.ofSeconds(2), EVENT_NAMESPACE);
   }
 
   public Settings withDryRun(boolean value) {

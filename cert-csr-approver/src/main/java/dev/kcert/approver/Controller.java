@@ -184,7 +184,7 @@ final class Controller implements AutoCloseable {
     return (int) csrInformer.getStore().list().stream().filter(Controller::isPendingKubeletServing).count();
   }
 
-  private FloodGuard.Status flood(Instant now) {
+  private synchronized FloodGuard.Status flood(Instant now) {
     List<Instant> created = new ArrayList<>();
     for (CertificateSigningRequest csr : csrInformer.getStore().list()) {
       if (isPendingKubeletServing(csr)) {
@@ -230,36 +230,40 @@ final class Controller implements AutoCloseable {
   }
 
   private void process(String name) {
+    if (!mayWrite.getAsBoolean()) {
+      // followers only keep their caches warm; a new leader queues every pending request
+      queue.forget(name);
+      return;
+    }
     if (!hasSynced()) {
       // a Node missing from a cache still filling is not a missing Node: wait for the full picture
       queue.addAfter(name, UNSYNCED_RETRY);
       return;
     }
     CertificateSigningRequest csr = csrInformer.getStore().getByKey(name);
-    for (int attempt = 0; csr != null; attempt++) {
-      if (!isPendingKubeletServing(csr)) {
-        queue.forget(name);
-        return;
-      }
-      Optional<CertificateSigningRequest> reread = handle(csr);
-      if (reread == null) {
+    for (int attempt = 0; csr != null && isPendingKubeletServing(csr); attempt++) {
+      Optional<Conflict> conflict = handle(csr);
+      if (conflict.isEmpty()) {
         return;
       }
       if (attempt >= MAX_CONFLICT_RETRIES) {
         queue.addRateLimited(name);
         return;
       }
-      csr = reread.orElse(null);
+      csr = conflict.get().fresh();
     }
     queue.forget(name);
   }
 
+  /** A write refused because the object changed; {@code fresh} is its current state, null if gone. */
+  private record Conflict(CertificateSigningRequest fresh) {}
+
   /**
    * Judges one CSR and acts on the decision.
    *
-   * @return null when done; otherwise the object as re-read after a conflict (empty if it is gone)
+   * @return empty when done; a conflict when the object changed since it was read
    */
-  private Optional<CertificateSigningRequest> handle(CertificateSigningRequest csr) {
+  private Optional<Conflict> handle(CertificateSigningRequest csr) {
     long start = System.nanoTime();
     Instant now = clock.instant();
     String name = csr.getMetadata().getName();
@@ -277,7 +281,7 @@ final class Controller implements AutoCloseable {
             Log.q(decision.message()));
         metrics.decided(decision.result(), decision.reason(), settings.dryRun(), seconds(start));
       }
-      return null;
+      return Optional.empty();
     }
     if (decision instanceof Decision.Retry retry) {
       Duration delay = queue.nextDelay(name);
@@ -295,18 +299,18 @@ final class Controller implements AutoCloseable {
           && floodNoticed.add(name)) {
         events.record(csr, true, decision.reason(), decision.message());
       }
-      return null;
+      return Optional.empty();
     }
     return write(csr, decision, nodeLabel, start);
   }
 
-  private Optional<CertificateSigningRequest> write(
+  private Optional<Conflict> write(
       CertificateSigningRequest csr, Decision decision, String node, long start) {
     String name = csr.getMetadata().getName();
     if (!mayWrite.getAsBoolean()) {
       // the leader decides (and, in dry-run, reports); the others only keep their caches warm
       LOG.debug("csr={} decision={} not_leader=true", name, decision.result());
-      return null;
+      return Optional.empty();
     }
     if (settings.dryRun()) {
       String rv = rv(csr);
@@ -315,7 +319,7 @@ final class Controller implements AutoCloseable {
             decision.reason(), Log.q(decision.message()));
         metrics.decided(decision.result(), decision.reason(), true, seconds(start));
       }
-      return null;
+      return Optional.empty();
     }
     ApprovalWriter.Outcome outcome;
     try {
@@ -330,7 +334,7 @@ final class Controller implements AutoCloseable {
             decision.reason(), Log.q(decision.message()));
         metrics.decided(decision.result(), decision.reason(), false, seconds(start));
         events.record(csr, decision instanceof Decision.Deny, decision.reason(), decision.message());
-        return null;
+        return Optional.empty();
       }
       case GONE -> {
         LOG.info("csr={} node={} decision={} gone=true", name, node, decision.result());
@@ -339,8 +343,8 @@ final class Controller implements AutoCloseable {
       case CONFLICT -> {
         LOG.info("csr={} node={} conflict=true resource_version={} action=reread", name, node, rv(csr));
         try {
-          return Optional.ofNullable(
-              client.certificates().v1().certificateSigningRequests().withName(name).get());
+          return Optional.of(new Conflict(
+              client.certificates().v1().certificateSigningRequests().withName(name).get()));
         } catch (KubernetesClientException e) {
           throw new ApprovalWriter.WriteException("cannot re-read " + name + ": " + Log.oneLine(e), e);
         }

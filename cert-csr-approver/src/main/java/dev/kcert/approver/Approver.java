@@ -16,6 +16,7 @@ public final class Approver implements AutoCloseable {
   private final Metrics metrics;
   private final Controller controller;
   private final Leadership leadership;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
   private HealthServer http;
 
   public Approver(KubernetesClient client, Settings settings, Clock clock) {
@@ -74,6 +75,9 @@ public final class Approver implements AutoCloseable {
 
   @Override
   public void close() {
+    if (closed.getAndSet(true)) {
+      return;
+    }
     leadership.close();
     controller.close();
     if (http != null) {

@@ -93,7 +93,13 @@ public final class Demo {
   private static Path writeKubeconfig(Path dir, String url) throws IOException {
     Path file = dir.resolve("kubeconfig");
     Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(file, String.join("\n",
+    Files.writeString(file, kubeconfig(url));
+    return file;
+  }
+
+  /** A kubeconfig for the mock API server, which asks for no credentials. */
+  static String kubeconfig(String url) {
+    return String.join("\n",
         "apiVersion: v1",
         "kind: Config",
         "clusters:",
@@ -109,8 +115,7 @@ public final class Demo {
         "users:",
         "- name: demo",
         "  user: {}",
-        ""));
-    return file;
+        "");
   }
 
   private static String[] concat(String[] a, String[] b) {

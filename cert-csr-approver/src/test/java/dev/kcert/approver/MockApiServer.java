@@ -38,7 +38,14 @@ public final class MockApiServer {
       System.out.println("  java -jar cert-csr-approver/target/cert-csr-approver-0.1.0-SNAPSHOT-all.jar --kubeconfig "
           + kubeconfig + " --leader-elect=false --http-port=-1");
       CountDownLatch interrupted = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(interrupted::countDown));
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        interrupted.countDown();
+        try {
+          Files.deleteIfExists(kubeconfig);
+        } catch (IOException e) {
+          System.err.println("cannot delete " + kubeconfig + ": " + e.getMessage());
+        }
+      }));
       List<CertificateSigningRequestCondition> shown = List.of();
       while (!interrupted.await(250, java.util.concurrent.TimeUnit.MILLISECONDS)) {
         List<CertificateSigningRequestCondition> now = cluster.conditions("csr-worker-1");

@@ -234,14 +234,13 @@ public final class Main implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    CountDownLatch stop = new CountDownLatch(1);
-    try (Running running = start()) {
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        running.close();
-        stop.countDown();
-      }, "approver-shutdown"));
-      stop.await();
-    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Running running = start();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      running.close();
+      stopped.countDown();
+    }, "approver-shutdown"));
+    stopped.await();
     return 0;
   }
 
@@ -253,7 +252,7 @@ public final class Main implements Callable<Integer> {
       if (!Files.isRegularFile(kubeconfig)) {
         throw new BadOption("--kubeconfig: " + kubeconfig + ": no such file");
       }
-      config = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
+      config = Config.fromKubeconfig(kubeconfig.toFile());
     } else {
       config = Config.autoConfigure(null);
     }

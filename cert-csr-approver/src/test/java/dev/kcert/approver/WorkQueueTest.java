@@ -66,10 +66,10 @@ class WorkQueueTest {
   @Test
   void closeReleasesWaitingWorkers() throws Exception {
     WorkQueue q = new WorkQueue(Duration.ofMillis(10), Duration.ofSeconds(1));
-    Optional<String>[] got = new Optional[1];
+    java.util.concurrent.atomic.AtomicReference<Optional<String>> got = new java.util.concurrent.atomic.AtomicReference<>();
     Thread t = new Thread(() -> {
       try {
-        got[0] = q.take();
+        got.set(q.take());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -79,6 +79,6 @@ class WorkQueueTest {
     q.close();
     t.join(2000);
     assertThat(t.isAlive()).isFalse();
-    assertThat(got[0]).isEmpty();
+    assertThat(got.get()).isEmpty();
   }
 }

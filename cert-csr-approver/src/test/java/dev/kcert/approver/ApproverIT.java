@@ -63,7 +63,7 @@ class ApproverIT {
     assertThat(c.getStatus()).isEqualTo("True");
     assertThat(c.getReason()).isEqualTo("KcertApproved");
     assertThat(c.getMessage())
-        .isEqualTo("node node-a owns SANs [node-a, 10.0.0.11, fd00:0:0:0:0:0:0:11]; key ECDSA P-256; "
+        .isEqualTo("node node-a owns SANs [node-a, 10.0.0.11, fd00::11]; key ECDSA P-256; "
             + "usages [digital signature, server auth]");
     assertThat(c.getLastUpdateTime()).isNotBlank();
     assertThat(c.getLastTransitionTime()).isNotBlank();

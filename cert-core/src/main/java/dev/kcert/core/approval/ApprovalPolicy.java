@@ -197,8 +197,8 @@ public final class ApprovalPolicy {
       }
       return deny(
           DenyReason.SAN_NOT_OWNED_BY_NODE,
-          "IP SAN " + ip.getHostAddress() + " is not an InternalIP or ExternalIP address of node " + name
-              + " " + sorted(nodeIps.stream().map(InetAddress::getHostAddress).collect(Collectors.toSet()))
+          "IP SAN " + IpLiterals.format(ip) + " is not an InternalIP or ExternalIP address of node " + name
+              + " " + sorted(nodeIps.stream().map(IpLiterals::format).collect(Collectors.toSet()))
               + " and lies in no allowed range");
     }
 
@@ -246,7 +246,7 @@ public final class ApprovalPolicy {
 
   private static List<String> sans(CsrInfo info) {
     List<String> all = new ArrayList<>(info.dnsNames());
-    info.ipAddresses().forEach(ip -> all.add(ip.getHostAddress()));
+    info.ipAddresses().forEach(ip -> all.add(IpLiterals.format(ip)));
     return all;
   }
 

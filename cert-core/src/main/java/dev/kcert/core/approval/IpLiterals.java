@@ -59,4 +59,52 @@ public final class IpLiterals {
       return Optional.empty();
     }
   }
+
+  /**
+   * Writes an address as operators and {@code kubectl} show it: dotted quad for IPv4, RFC 5952
+   * for IPv6 (lower case, no leading zeros, the longest run of zero groups as {@code ::}).
+   */
+  public static String format(InetAddress address) {
+    byte[] b = address.getAddress();
+    if (b.length == 4) {
+      return address.getHostAddress();
+    }
+    int[] groups = new int[8];
+    for (int i = 0; i < 8; i++) {
+      groups[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+    }
+    int bestStart = -1;
+    int bestLen = 0;
+    for (int i = 0; i < 8; ) {
+      if (groups[i] != 0) {
+        i++;
+        continue;
+      }
+      int j = i;
+      while (j < 8 && groups[j] == 0) {
+        j++;
+      }
+      if (j - i > bestLen) {
+        bestStart = i;
+        bestLen = j - i;
+      }
+      i = j;
+    }
+    if (bestLen < 2) {
+      bestStart = -1;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 8; i++) {
+      if (i == bestStart) {
+        sb.append("::");
+        i += bestLen - 1;
+        continue;
+      }
+      if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+        sb.append(':');
+      }
+      sb.append(Integer.toHexString(groups[i]));
+    }
+    return sb.toString();
+  }
 }

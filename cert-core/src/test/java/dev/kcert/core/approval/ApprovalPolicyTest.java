@@ -240,7 +240,7 @@ class ApprovalPolicyTest {
                 + "[10.0.0.11, 203.0.113.7] and lies in no allowed range",
             c -> csr(nodeA().dns("node-a").ip("10.0.0.12")), IPV4_NODE),
         new DenyCase("IPv6 SAN on an IPv4-only node", DenyReason.SAN_NOT_OWNED_BY_NODE,
-            "IP SAN fd00:10:0:0:0:0:0:11 is not an InternalIP or ExternalIP address of node node-a "
+            "IP SAN fd00:10::11 is not an InternalIP or ExternalIP address of node node-a "
                 + "[10.0.0.11, 203.0.113.7] and lies in no allowed range",
             c -> csr(nodeA().ip("fd00:10::11")), IPV4_NODE),
         new DenyCase("IP SAN matching only a Hostname address", DenyReason.SAN_NOT_OWNED_BY_NODE,

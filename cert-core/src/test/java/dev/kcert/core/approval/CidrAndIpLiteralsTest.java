@@ -52,4 +52,20 @@ class CidrAndIpLiteralsTest {
   void refusesEverythingElseWithoutResolvingIt(String text) {
     assertThat(IpLiterals.parse(text)).isEmpty();
   }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource({
+    "10.0.0.1, 10.0.0.1",
+    "::ffff:10.0.0.1, 10.0.0.1",
+    "fd00:10:0:0:0:0:0:21, fd00:10::21",
+    "0:0:0:0:0:0:0:1, ::1",
+    "0:0:0:0:0:0:0:0, ::",
+    "2001:db8:0:0:1:0:0:1, 2001:db8::1:0:0:1",
+    "2001:db8:0:1:0:0:0:1, 2001:db8:0:1::1",
+    "2001:DB8:0000:0001:0001:0001:0001:0001, 2001:db8:0:1:1:1:1:1",
+    "fe80:0:0:0:0:0:0:0, fe80::",
+  })
+  void formatsAsRfc5952(String text, String expected) throws Exception {
+    assertThat(IpLiterals.format(InetAddress.getByName(text))).isEqualTo(expected);
+  }
 }

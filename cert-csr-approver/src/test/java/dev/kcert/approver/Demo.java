@@ -68,7 +68,7 @@ public final class Demo {
         System.out.println();
         for (String name : List.of("csr-worker-1", "csr-worker-1-greedy")) {
           List<CertificateSigningRequestCondition> conditions = cluster.conditions(name);
-          System.out.println("CSR " + name + ": " + (conditions.isEmpty() ? "no conditions (still pending)" : ""));
+          System.out.println("CSR " + name + ":" + (conditions.isEmpty() ? " no conditions (still pending)" : ""));
           for (CertificateSigningRequestCondition c : conditions) {
             System.out.println("  type=" + c.getType() + " status=" + c.getStatus() + " reason=" + c.getReason());
             System.out.println("  message=" + c.getMessage());

@@ -1,0 +1,21 @@
+package dev.kcert.core.approval;
+
+/** Why a request is left pending for now, to be judged again later. Closed set: a metric label. */
+public enum RetryReason {
+  /** The requesting node is not registered yet; within the grace period. */
+  NODE_NOT_REGISTERED("NodeNotRegistered"),
+  /** The requesting node has no addresses yet; within the grace period. */
+  NODE_WITHOUT_ADDRESSES("NodeWithoutAddresses"),
+  /** Too many pending kubelet-serving requests: approvals are paused. */
+  FLOOD_GUARD("FloodGuard");
+
+  private final String reason;
+
+  RetryReason(String reason) {
+    this.reason = reason;
+  }
+
+  public String reason() {
+    return reason;
+  }
+}

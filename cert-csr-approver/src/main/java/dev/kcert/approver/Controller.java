@@ -1,0 +1,385 @@
+package dev.kcert.approver;
+
+import dev.kcert.core.approval.ApprovalPolicy;
+import dev.kcert.core.approval.CsrRequest;
+import dev.kcert.core.approval.CsrRequest.CsrState;
+import dev.kcert.core.approval.Decision;
+import dev.kcert.core.approval.FloodGuard;
+import dev.kcert.core.approval.IgnoreReason;
+import dev.kcert.core.approval.NodeInfo;
+import dev.kcert.core.approval.RetryReason;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The control loop: informers on kubelet-serving CSRs and on Nodes feed a work queue; workers judge
+ * each pending CSR with {@link ApprovalPolicy} and write approvals and denials.
+ */
+final class Controller implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
+  private static final String NODE_INDEX = "node";
+  private static final int MAX_CONFLICT_RETRIES = 3;
+  private static final Duration UNSYNCED_RETRY = Duration.ofMillis(200);
+
+  private final KubernetesClient client;
+  private final ApprovalPolicy policy;
+  private final Settings settings;
+  private final Metrics metrics;
+  private final EventRecorder events;
+  private final ApprovalWriter writer;
+  private final Clock clock;
+  private final BooleanSupplier mayWrite;
+  private final WorkQueue queue;
+  private final List<Thread> workers = new ArrayList<>();
+  /** Names logged once per resourceVersion (dry-run decisions, ignored non-node requests). */
+  private final Map<String, String> judgedOnce = new ConcurrentHashMap<>();
+  /** Names a flood-guard event was written for. */
+  private final Set<String> floodNoticed = ConcurrentHashMap.newKeySet();
+  private volatile boolean floodActive;
+
+  private SharedIndexInformer<CertificateSigningRequest> csrInformer;
+  private SharedIndexInformer<Node> nodeInformer;
+
+  Controller(
+      KubernetesClient client,
+      ApprovalPolicy policy,
+      Settings settings,
+      Metrics metrics,
+      EventRecorder events,
+      ApprovalWriter writer,
+      Clock clock,
+      BooleanSupplier mayWrite) {
+    this.client = client;
+    this.policy = policy;
+    this.settings = settings;
+    this.metrics = metrics;
+    this.events = events;
+    this.writer = writer;
+    this.clock = clock;
+    this.mayWrite = mayWrite;
+    this.queue = new WorkQueue(settings.retryBaseDelay(), settings.retryMaxDelay());
+  }
+
+  void start() {
+    long resync = settings.resync().toMillis();
+    nodeInformer = client.nodes().runnableInformer(resync);
+    nodeInformer.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(Node node) {
+            enqueueForNode(node.getMetadata().getName());
+          }
+
+          @Override
+          public void onUpdate(Node oldNode, Node newNode) {
+            enqueueForNode(newNode.getMetadata().getName());
+          }
+
+          @Override
+          public void onDelete(Node node, boolean deletedFinalStateUnknown) {}
+        });
+
+    // filtered on the server; a server that ignores the selector is filtered again in shouldJudge
+    csrInformer =
+        client.certificates().v1().certificateSigningRequests()
+            .withField("spec.signerName", ApprovalPolicy.KUBELET_SERVING_SIGNER)
+            .runnableInformer(resync);
+    csrInformer.addIndexers(Map.of(NODE_INDEX, csr -> nodeNameOf(csr).map(List::of).orElse(List.of())));
+    csrInformer.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(CertificateSigningRequest csr) {
+            enqueue(csr);
+          }
+
+          @Override
+          public void onUpdate(CertificateSigningRequest oldCsr, CertificateSigningRequest newCsr) {
+            enqueue(newCsr);
+          }
+
+          @Override
+          public void onDelete(CertificateSigningRequest csr, boolean deletedFinalStateUnknown) {
+            String name = csr.getMetadata().getName();
+            judgedOnce.remove(name);
+            floodNoticed.remove(name);
+            queue.forget(name);
+            if (floodActive) {
+              // the pile shrank: judge the held-back requests again now, not after their backoff
+              enqueueAll();
+            }
+          }
+        });
+    metrics.registerGauges(this::pendingCount, () -> floodActive, mayWrite);
+    nodeInformer.start();
+    csrInformer.start();
+    for (int i = 0; i < settings.workers(); i++) {
+      Thread t = new Thread(this::work, "approver-worker-" + i);
+      t.setDaemon(true);
+      t.start();
+      workers.add(t);
+    }
+  }
+
+  /** Whether both informers have listed their objects once. */
+  boolean hasSynced() {
+    return csrInformer != null && nodeInformer != null && csrInformer.hasSynced() && nodeInformer.hasSynced();
+  }
+
+  /** Queues every pending kubelet-serving CSR; called when this replica becomes the leader. */
+  void enqueueAll() {
+    if (csrInformer == null) {
+      return;
+    }
+    for (CertificateSigningRequest csr : csrInformer.getStore().list()) {
+      enqueue(csr);
+    }
+  }
+
+  private void enqueue(CertificateSigningRequest csr) {
+    if (isPendingKubeletServing(csr)) {
+      queue.add(csr.getMetadata().getName());
+    }
+  }
+
+  private void enqueueForNode(String node) {
+    if (csrInformer == null) {
+      return;
+    }
+    for (CertificateSigningRequest csr : csrInformer.getIndexer().byIndex(NODE_INDEX, node)) {
+      enqueue(csr);
+    }
+  }
+
+  private static boolean isPendingKubeletServing(CertificateSigningRequest csr) {
+    return csr.getSpec() != null
+        && ApprovalPolicy.KUBELET_SERVING_SIGNER.equals(csr.getSpec().getSignerName())
+        && CsrMapping.state(csr) == CsrState.PENDING;
+  }
+
+  private static Optional<String> nodeNameOf(CertificateSigningRequest csr) {
+    return csr.getSpec() == null ? Optional.empty() : ApprovalPolicy.nodeName(csr.getSpec().getUsername());
+  }
+
+  private int pendingCount() {
+    if (csrInformer == null) {
+      return 0;
+    }
+    return (int) csrInformer.getStore().list().stream().filter(Controller::isPendingKubeletServing).count();
+  }
+
+  private synchronized FloodGuard.Status flood(Instant now) {
+    List<Instant> created = new ArrayList<>();
+    for (CertificateSigningRequest csr : csrInformer.getStore().list()) {
+      if (isPendingKubeletServing(csr)) {
+        created.add(CsrMapping.created(csr, now));
+      }
+    }
+    FloodGuard.Status status =
+        FloodGuard.evaluate(created, nodeInformer.getStore().list().size(), settings.policy().floodMargin(), now);
+    if (status.active() != floodActive) {
+      floodActive = status.active();
+      if (status.active()) {
+        LOG.warn("flood_guard=on {}", Log.q(status.describe()));
+      } else {
+        LOG.info("flood_guard=off {}", Log.q(status.describe()));
+        floodNoticed.clear();
+        enqueueAll();
+      }
+    }
+    return status;
+  }
+
+  private void work() {
+    while (true) {
+      Optional<String> key;
+      try {
+        key = queue.take();
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (key.isEmpty()) {
+        return;
+      }
+      String name = key.get();
+      try {
+        process(name);
+      } catch (RuntimeException e) {
+        Duration delay = queue.addRateLimited(name);
+        LOG.warn("csr={} decision=error error={} retry_in={}", name, Log.q(Log.oneLine(e)), delay);
+      } finally {
+        queue.done(name);
+      }
+    }
+  }
+
+  private void process(String name) {
+    if (!mayWrite.getAsBoolean()) {
+      // followers only keep their caches warm; a new leader queues every pending request
+      queue.forget(name);
+      return;
+    }
+    if (!hasSynced()) {
+      // a Node missing from a cache still filling is not a missing Node: wait for the full picture
+      queue.addAfter(name, UNSYNCED_RETRY);
+      return;
+    }
+    CertificateSigningRequest csr = csrInformer.getStore().getByKey(name);
+    for (int attempt = 0; csr != null && isPendingKubeletServing(csr); attempt++) {
+      Optional<Conflict> conflict = handle(csr);
+      if (conflict.isEmpty()) {
+        return;
+      }
+      if (attempt >= MAX_CONFLICT_RETRIES) {
+        queue.addRateLimited(name);
+        return;
+      }
+      csr = conflict.get().fresh();
+    }
+    queue.forget(name);
+  }
+
+  /** A write refused because the object changed; {@code fresh} is its current state, null if gone. */
+  private record Conflict(CertificateSigningRequest fresh) {}
+
+  /**
+   * Judges one CSR and acts on the decision.
+   *
+   * @return empty when done; a conflict when the object changed since it was read
+   */
+  private Optional<Conflict> handle(CertificateSigningRequest csr) {
+    long start = System.nanoTime();
+    Instant now = clock.instant();
+    String name = csr.getMetadata().getName();
+    CsrRequest request = CsrMapping.toRequest(csr, now);
+    Optional<String> nodeName = ApprovalPolicy.nodeName(request.username());
+    Optional<NodeInfo> node =
+        nodeName.map(n -> nodeInformer.getStore().getByKey(n)).map(CsrMapping::toNode);
+    Decision decision = policy.judge(request, node, flood(now), now);
+    String nodeLabel = nodeName.orElse("-");
+
+    if (decision instanceof Decision.Ignore ignore) {
+      queue.forget(name);
+      if (ignore.why() == IgnoreReason.NOT_A_NODE && !rv(csr).equals(judgedOnce.put(name, rv(csr)))) {
+        LOG.info("csr={} node={} decision=ignore reason={} message={}", name, nodeLabel, decision.reason(),
+            Log.q(decision.message()));
+        metrics.decided(decision.result(), decision.reason(), settings.dryRun(), seconds(start));
+      }
+      return Optional.empty();
+    }
+    if (decision instanceof Decision.Retry retry) {
+      Duration delay = queue.nextDelay(name);
+      if (retry.until().isPresent()) {
+        Duration untilEnd = Duration.between(now, retry.until().get()).plusSeconds(1);
+        if (untilEnd.compareTo(delay) < 0) {
+          delay = untilEnd;
+        }
+      }
+      queue.addAfter(name, delay);
+      LOG.info("csr={} node={} decision=retry reason={} retry_in={} message={}", name, nodeLabel,
+          decision.reason(), delay, Log.q(decision.message()));
+      metrics.decided(decision.result(), decision.reason(), settings.dryRun(), seconds(start));
+      if (retry.why() == RetryReason.FLOOD_GUARD && !settings.dryRun() && mayWrite.getAsBoolean()
+          && floodNoticed.add(name)) {
+        events.record(csr, true, decision.reason(), decision.message());
+      }
+      return Optional.empty();
+    }
+    return write(csr, decision, nodeLabel, start);
+  }
+
+  private Optional<Conflict> write(
+      CertificateSigningRequest csr, Decision decision, String node, long start) {
+    String name = csr.getMetadata().getName();
+    if (!mayWrite.getAsBoolean()) {
+      // the leader decides (and, in dry-run, reports); the others only keep their caches warm
+      LOG.debug("csr={} decision={} not_leader=true", name, decision.result());
+      return Optional.empty();
+    }
+    if (settings.dryRun()) {
+      String rv = rv(csr);
+      if (!rv.equals(judgedOnce.put(name, rv))) {
+        LOG.info("csr={} node={} decision={} reason={} dry_run=true message={}", name, node, decision.result(),
+            decision.reason(), Log.q(decision.message()));
+        metrics.decided(decision.result(), decision.reason(), true, seconds(start));
+      }
+      return Optional.empty();
+    }
+    ApprovalWriter.Outcome outcome;
+    try {
+      outcome = writer.write(csr, decision);
+    } catch (ApprovalWriter.WriteException e) {
+      metrics.writeError();
+      throw e;
+    }
+    switch (outcome) {
+      case WRITTEN -> {
+        LOG.info("csr={} node={} decision={} reason={} message={}", name, node, decision.result(),
+            decision.reason(), Log.q(decision.message()));
+        metrics.decided(decision.result(), decision.reason(), false, seconds(start));
+        events.record(csr, decision instanceof Decision.Deny, decision.reason(), decision.message());
+        return Optional.empty();
+      }
+      case GONE -> {
+        LOG.info("csr={} node={} decision={} gone=true", name, node, decision.result());
+        return Optional.empty();
+      }
+      case CONFLICT -> {
+        LOG.info("csr={} node={} conflict=true resource_version={} action=reread", name, node, rv(csr));
+        try {
+          return Optional.of(new Conflict(
+              client.certificates().v1().certificateSigningRequests().withName(name).get()));
+        } catch (KubernetesClientException e) {
+          throw new ApprovalWriter.WriteException("cannot re-read " + name + ": " + Log.oneLine(e), e);
+        }
+      }
+    }
+    throw new IllegalStateException("unreachable");
+  }
+
+  private static String rv(CertificateSigningRequest csr) {
+    String rv = csr.getMetadata().getResourceVersion();
+    return rv == null ? "" : rv;
+  }
+
+  private static double seconds(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1e9;
+  }
+
+  @Override
+  public void close() {
+    // let a worker finish the object it holds (its write and event), then stop the stragglers
+    queue.close();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    for (Thread t : workers) {
+      try {
+        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      t.interrupt();
+    }
+    if (csrInformer != null) {
+      csrInformer.stop();
+    }
+    if (nodeInformer != null) {
+      nodeInformer.stop();
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package dev.kcert.approver;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+/** {@code /healthz}, {@code /readyz} and {@code /metrics} on one port. */
+final class HealthServer implements AutoCloseable {
+  private final HttpServer server;
+  private final ExecutorService executor;
+
+  /**
+   * @param readiness why the approver is not ready, or null when it is
+   */
+  HealthServer(String host, int port, PrometheusRegistry registry, Supplier<String> readiness)
+      throws IOException {
+    server = HttpServer.create(new InetSocketAddress(host, port), 16);
+    executor =
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "approver-http");
+              t.setDaemon(true);
+              return t;
+            });
+    server.setExecutor(executor);
+    server.createContext("/healthz", ex -> reply(ex, 200, "ok\n"));
+    server.createContext(
+        "/readyz",
+        ex -> {
+          String problem = readiness.get();
+          reply(ex, problem == null ? 200 : 503, problem == null ? "ok\n" : problem + "\n");
+        });
+    server.createContext("/metrics", new MetricsHandler(registry));
+    server.createContext("/", ex -> reply(ex, 404, "not found\n"));
+    server.start();
+  }
+
+  int port() {
+    return server.getAddress().getPort();
+  }
+
+  private static void reply(HttpExchange ex, int code, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    ex.sendResponseHeaders(code, bytes.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}

@@ -1,0 +1,121 @@
+package dev.kcert.approver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kcert.core.approval.Cidr;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.reflect.Field;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+class MainTest {
+
+  static Settings parse(String... args) {
+    Main main = new Main();
+    new CommandLine(main).parseArgs(args);
+    return main.settings();
+  }
+
+  @Test
+  void helpListsEveryOptionWithItsEnvironmentVariable() {
+    StringWriter out = new StringWriter();
+    CommandLine cmd = new CommandLine(new Main());
+    cmd.setOut(new PrintWriter(out));
+    assertThat(cmd.execute("--help")).isZero();
+    String help = out.toString();
+    for (Field f : Main.class.getDeclaredFields()) {
+      Option o = f.getAnnotation(Option.class);
+      if (o == null) {
+        continue;
+      }
+      String flag = o.names()[0];
+      assertThat(help).as(flag).contains(flag);
+      String env = "KCERT_APPROVER_" + flag.substring(2).toUpperCase().replace('-', '_');
+      assertThat(o.defaultValue()).as(flag + " reads an environment variable").contains("${env:KCERT_APPROVER_");
+      assertThat(help).as(flag + " names its variable").containsAnyOf("[" + env + "]", "[" + env + "S]");
+    }
+    assertThat(help).contains("--help", "--version");
+  }
+
+  @Test
+  void defaults() {
+    Settings s = parse();
+    assertThat(s.dryRun()).isFalse();
+    assertThat(s.workers()).isEqualTo(2);
+    assertThat(s.leaderElection()).isTrue();
+    assertThat(s.leaseName()).isEqualTo("kcert-csr-approver");
+    assertThat(s.policy().maxExpiration()).isEqualTo(Duration.ofDays(367));
+    assertThat(s.policy().nodeGracePeriod()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(s.policy().floodMargin()).isEqualTo(10);
+    assertThat(s.policy().keyPolicy().minRsaBits()).isEqualTo(2048);
+    assertThat(s.policy().keyPolicy().ecCurves()).isEqualTo(Set.of("P-256", "P-384"));
+    assertThat(s.policy().keyPolicy().allowEd25519()).isTrue();
+    assertThat(s.policy().allowedDnsPatterns()).isEmpty();
+    assertThat(s.identity()).isNotBlank();
+  }
+
+  @Test
+  void readsEveryPolicyOption() {
+    Settings s = parse("--dry-run", "--allowed-dns-pattern", "[a-z]+\\.nodes\\.example", "--allowed-dns-pattern",
+        "edge-.*", "--allowed-ip-range", "10.0.0.0/8,fd00::/8", "--min-rsa-bits", "3072", "--ecdsa-curves", "P-384",
+        "--allow-ed25519", "false", "--max-expiration", "30d", "--node-grace-period", "2m",
+        "--ignore-non-node-requesters", "--flood-margin", "3", "--workers", "4", "--leader-elect", "false",
+        "--identity", "me");
+    assertThat(s.dryRun()).isTrue();
+    assertThat(s.policy().allowedDnsPatterns()).extracting(p -> p.pattern())
+        .containsExactly("[a-z]+\\.nodes\\.example", "edge-.*");
+    assertThat(s.policy().allowedIpRanges()).containsExactly(Cidr.parse("10.0.0.0/8"), Cidr.parse("fd00::/8"));
+    assertThat(s.policy().keyPolicy().minRsaBits()).isEqualTo(3072);
+    assertThat(s.policy().keyPolicy().ecCurves()).containsExactly("P-384");
+    assertThat(s.policy().keyPolicy().allowEd25519()).isFalse();
+    assertThat(s.policy().maxExpiration()).isEqualTo(Duration.ofDays(30));
+    assertThat(s.policy().nodeGracePeriod()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(s.policy().ignoreNonNodeRequesters()).isTrue();
+    assertThat(s.policy().floodMargin()).isEqualTo(3);
+    assertThat(s.workers()).isEqualTo(4);
+    assertThat(s.leaderElection()).isFalse();
+    assertThat(s.identity()).isEqualTo("me");
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource(delimiter = '|', value = {
+    "--allowed-dns-pattern | ([a-z | --allowed-dns-pattern: invalid DNS pattern '([a-z': Unclosed character class",
+    "--allowed-ip-range    | 10.0.0.0/40 | --allowed-ip-range: invalid CIDR '10.0.0.0/40': prefix must be 0..32",
+    "--allowed-ip-range    | 10.1.0.0/8 | --allowed-ip-range: invalid CIDR '10.1.0.0/8': host bits are set after the /8 prefix",
+    "--ecdsa-curves        | P-224 | --min-rsa-bits/--ecdsa-curves: unknown ECDSA curve 'P-224' (expected P-256, P-384 or P-521)",
+    "--max-expiration      | soon | --max-expiration: invalid duration 'soon': expected e.g. 30s, 10m, 2h, 367d",
+    "--workers             | 0 | --workers must be at least 1, not 0",
+  })
+  void badConfigurationFailsAtStartWithAClearMessage(String option, String value, String message) {
+    assertThatThrownBy(() -> parse(option, value)).isInstanceOf(Main.BadOption.class).hasMessage(message);
+  }
+
+  @Test
+  void runExitsWithTwoAndOneLineOnBadConfiguration() {
+    java.io.PrintStream savedErr = System.err;
+    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = Main.run("--allowed-ip-range", "nonsense", "--http-port", "-1");
+    } finally {
+      System.setErr(savedErr);
+    }
+    assertThat(code).isEqualTo(2);
+    assertThat(buf.toString(java.nio.charset.StandardCharsets.UTF_8).strip())
+        .isEqualTo("kcert-csr-approver: --allowed-ip-range: invalid CIDR 'nonsense': expected ADDRESS/PREFIX");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"30s, PT30S", "10m, PT10M", "2h, PT2H", "367d, PT8808H", "PT90S, PT1M30S"})
+  void durations(String text, String iso) {
+    assertThat(Durations.parse(text)).isEqualTo(Duration.parse(iso));
+  }
+}

@@ -54,6 +54,9 @@ public final class MockCluster implements AutoCloseable {
   /** CSR names whose next approval PUT finds the object changed underneath it. */
   private final Set<String> changeBeforeNextApproval = ConcurrentHashMap.newKeySet();
 
+  /** When the first approval PUT for each CSR name arrived ({@link System#nanoTime()}). */
+  public final java.util.Map<String, Long> firstApprovalNanos = new java.util.concurrent.ConcurrentHashMap<>();
+
   /** Approval PUTs by CSR name. */
   public final java.util.Map<String, AtomicInteger> approvalPutsByName = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -64,6 +67,7 @@ public final class MockCluster implements AutoCloseable {
     AtomicInteger puts = approvalPuts;
     java.util.Map<String, AtomicInteger> byName = approvalPutsByName;
     Set<String> changeFirst = changeBeforeNextApproval;
+    java.util.Map<String, Long> firstAt = firstApprovalNanos;
     KubernetesCrudDispatcher dispatcher =
         new KubernetesCrudDispatcher() {
           @Override
@@ -74,6 +78,7 @@ public final class MockCluster implements AutoCloseable {
               String[] parts = path.replaceFirst("\\?.*$", "").split("/");
               byName.computeIfAbsent(parts[parts.length - 2], k -> new AtomicInteger()).incrementAndGet();
               String csrName = parts[parts.length - 2];
+              firstAt.putIfAbsent(csrName, System.nanoTime());
               if (changeFirst.remove(csrName)) {
                 touch(this, request, csrName);
               }

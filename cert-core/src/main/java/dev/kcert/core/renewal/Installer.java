@@ -98,7 +98,8 @@ public final class Installer {
     try {
       for (ChangeSet c : changes) {
         for (FileChange f : c.files()) {
-          ops.rename(staged.remove(f), f.target());
+          ops.rename(staged.get(f), f.target());
+          staged.remove(f);
           replaced++;
         }
       }

@@ -77,13 +77,17 @@ public final class InitCommand implements Callable<Integer> {
     Clock clock = ((Kcert) spec.root().userObject()).clock();
     GenerationOptions options =
         new GenerationOptions(keyAlgorithm, caValidity, validity, Map.of(), true, clock);
-    create(dirs.layout(), node.parameters(), options, spec.commandLine().getOut());
+    create(dirs.layout(), node.parameters(), options, spec.commandLine().getOut(), true);
     return ExitCodes.OK;
   }
 
-  /** Generates and writes a PKI, listing what it reused and wrote. */
+  /** Generates and writes a PKI, naming the CAs it reused and, when asked, every file it wrote. */
   static PkiGenerator.Plan create(
-      PkiLayout layout, NodeParameters node, GenerationOptions options, PrintWriter out) {
+      PkiLayout layout,
+      NodeParameters node,
+      GenerationOptions options,
+      PrintWriter out,
+      boolean listFiles) {
     if (options.validity().isNegative() || options.validity().isZero()
         || options.caValidity().isNegative() || options.caValidity().isZero()) {
       throw new IllegalArgumentException("--validity and --ca-validity must be positive");
@@ -92,10 +96,11 @@ public final class InitCommand implements Callable<Integer> {
     for (String ca : plan.reusedCas()) {
       out.println("Using the existing " + ca + " certificate authority");
     }
-    for (PlannedFile f : plan.files()) {
-      out.println("Wrote " + f.path());
-    }
-    out.println(
+    if (listFiles) {
+      for (PlannedFile f : plan.files()) {
+        out.println("Wrote " + f.path());
+      }
+      out.println(
         "Created the PKI of node "
             + node.nodeName()
             + " ("
@@ -103,6 +108,7 @@ public final class InitCommand implements Callable<Integer> {
             + " keys): "
             + plan.files().size()
             + " files.");
+    }
     out.flush();
     return plan;
   }

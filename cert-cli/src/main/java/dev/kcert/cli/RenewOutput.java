@@ -77,7 +77,8 @@ final class RenewOutput {
       out.println(
           "You must restart the "
               + join(components)
-              + ", so that they can use the new certificates.");
+              + (components.size() == 1 ? ", so that it can" : ", so that they can")
+              + " use the new certificates.");
     }
   }
 }

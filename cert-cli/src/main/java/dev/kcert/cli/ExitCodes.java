@@ -33,20 +33,19 @@ public final class ExitCodes {
   /** The table as {@code renew} prints it. */
   public static final String RENEW_HELP =
       "%nExit codes:%n"
-          + "  0  certificates were renewed (with --dry-run: would be; with --csr-only: requests"
-          + " written)%n"
-          + "  1  error: nothing was written, or what was written has been restored from the"
-          + " backup (the message says which)%n"
+          + "  0  renewed (with --dry-run: would renew; with --csr-only: requests written)%n"
+          + "  1  error: nothing was written, or what was written has been restored from%n"
+          + "     the backup (the message says which)%n"
           + "  2  bad usage%n"
-          + "  5  nothing to renew: every selected certificate is missing, signed by an external"
-          + " CA or not due within --renew-within; nothing was written%n";
+          + "  5  nothing to renew: every selected certificate is missing, signed by an%n"
+          + "     external CA or not due within --renew-within; nothing was written%n";
 
   /** The table as {@code import} prints it. */
   public static final String IMPORT_HELP =
       "%nExit codes:%n"
           + "  0  certificates were imported%n"
-          + "  1  error: a certificate was refused (nothing was written), or a write failed and"
-          + " what was written has been restored from the backup%n"
+          + "  1  error: a certificate was refused (nothing was written), or a write failed%n"
+          + "     and what was written has been restored from the backup%n"
           + "  2  bad usage%n"
           + "  5  nothing to import: no <name>.crt in --csr-dir%n";
 

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       CheckExpirationCommand.class,
       RenewCommand.class,
+      GenerateCsrCommand.class,
       ImportCommand.class,
       InitCommand.class
     })

@@ -1,5 +1,6 @@
 package dev.kcert.cli;
 
+import dev.kcert.core.model.Catalogue;
 import dev.kcert.core.model.CatalogueEntry;
 import dev.kcert.core.renewal.FileOps;
 import dev.kcert.core.renewal.ImportPlanner;
@@ -26,10 +27,11 @@ import picocli.CommandLine.Spec;
     description = {
       "Installs the certificates an external CA signed for 'kcert certs renew --csr-only'.",
       "",
-      "Reads DIR/<name>.crt for every certificate kcert renews (or for the NAMEs given). Each"
-          + " must be signed by the CA certificate on disk, match its private key (DIR/<name>.key,"
-          + " or the installed key when the request was made with --reuse-key), carry the subject"
-          + " and SANs of DIR/<name>.csr, have the extended key usages the component needs and not"
+      "Reads DIR/<name>.crt for every certificate kcert renews and kubelet.conf (or for the NAMEs"
+          + " given). Each must be signed by the CA certificate on disk, match its private key"
+          + " (DIR/<name>.key, or the installed key when the request was made with --reuse-key or"
+          + " by generate-csr), carry the subject and SANs of its request (DIR/<name>.csr, or the"
+          + " one generate-csr wrote), have the extended key usages the component needs and not"
           + " be expired. One refused certificate refuses the whole import, naming the reason.",
       "",
       "Installation takes the same path as renew: backup to"
@@ -70,10 +72,14 @@ public final class ImportCommand implements Callable<Integer> {
     List<CatalogueEntry> entries = new ArrayList<>();
     if (named) {
       for (String n : names) {
-        entries.addAll(RenewalPlanner.select(n));
+        entries.addAll(
+            Catalogue.KUBELET_CONF.equals(n)
+                ? List.of(Catalogue.KUBELET_KUBECONFIG)
+                : RenewalPlanner.select(n));
       }
     } else {
       entries.addAll(RenewalPlanner.select(RenewalPlanner.ALL));
+      entries.add(Catalogue.KUBELET_KUBECONFIG);
     }
     Installer installer = new Installer(FileOps.system());
     RenewOutput.recover(installer, dirs.kubeconfigDir, err);

@@ -14,7 +14,7 @@ import java.util.Set;
 final class RenewOutput {
   /** The control-plane components in the order kubeadm names them. */
   private static final List<String> COMPONENTS =
-      List.of("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd");
+      List.of("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kubelet");
 
   private RenewOutput() {}
 
@@ -47,6 +47,7 @@ final class RenewOutput {
         case "etcd-server", "etcd-peer", "etcd-healthcheck-client" -> hit.add("etcd");
         case "controller-manager.conf" -> hit.add("kube-controller-manager");
         case "scheduler.conf" -> hit.add("kube-scheduler");
+        case "kubelet.conf" -> hit.add("kubelet");
         default -> {
           // admin.conf and super-admin.conf are read by people and kubeadm, not by a component
         }

@@ -58,7 +58,11 @@ public final class Kubeconfig {
     return new Kubeconfig(file, (ObjectNode) node);
   }
 
-  /** A new kubeconfig with one cluster, one user and one context, laid out as kubeadm writes it. */
+  /**
+   * A new kubeconfig with one cluster, one user and one context, laid out as kubeadm writes it.
+   * {@code certPem} may be {@code null}: the user then has only its key, waiting for a certificate
+   * from an external CA.
+   */
   public static Kubeconfig create(
       Path file,
       String clusterName,
@@ -87,7 +91,9 @@ public final class Kubeconfig {
     ObjectNode user = root.putArray("users").addObject();
     user.put("name", userName);
     ObjectNode u = user.putObject("user");
-    u.put("client-certificate-data", base64(certPem));
+    if (certPem != null) {
+      u.put("client-certificate-data", base64(certPem));
+    }
     u.put("client-key-data", base64(keyPem));
     return new Kubeconfig(file, root);
   }

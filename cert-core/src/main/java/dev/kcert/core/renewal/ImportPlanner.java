@@ -1,7 +1,9 @@
 package dev.kcert.core.renewal;
 
 import dev.kcert.core.keys.KeyPairs;
+import dev.kcert.core.kubeconfig.CredentialRef;
 import dev.kcert.core.kubeconfig.Kubeconfig;
+import dev.kcert.core.kubeconfig.KubeconfigCredentials;
 import dev.kcert.core.model.CatalogueEntry;
 import dev.kcert.core.model.ExtendedKeyUsage;
 import dev.kcert.core.model.KcertException;
@@ -87,7 +89,7 @@ public final class ImportPlanner {
     }
     checkUsages(e, crt, cert, info, now);
 
-    Path csr = csrDir.resolve(e.name() + ".csr");
+    Path csr = requestFile(layout, e, csrDir);
     Requests.Request request = Requests.read(csr);
     if (!Arrays.equals(request.publicKey().getEncoded(), cert.getPublicKey().getEncoded())) {
       throw KcertException.about(crt, "was not issued for the key of " + csr);
@@ -98,18 +100,27 @@ public final class ImportPlanner {
           crt, "does not carry the subject and SANs of " + csr + ": " + String.join(", ", diff));
     }
 
+    Path target = layout.certFile(e);
     Path newKeyFile = csrDir.resolve(e.name() + ".key");
-    Existing installed = Existing.read(layout, e);
+    boolean newKey = Existing.exists(newKeyFile);
     byte[] keyPem;
     String keySource;
-    boolean newKey = Existing.exists(newKeyFile);
     if (newKey) {
       keyPem = Pem.readFile(newKeyFile);
       keySource = newKeyFile.toString();
-    } else if (installed != null
-        && (e.isKubeconfig() || Existing.exists(layout.keyFile(e)))) {
-      keyPem = installed.keyPem(layout);
-      keySource = installed.keySource(layout);
+    } else if (e.isKubeconfig() && Existing.exists(target)) {
+      // the request was made with --reuse-key, or by generate-csr, which leaves the key in the file
+      KubeconfigCredentials creds = Kubeconfig.read(target).credentials();
+      CredentialRef ref = creds.clientKey();
+      if (ref == null) {
+        throw KcertException.about(
+            newKeyFile, "missing, and " + target + " holds no client key either");
+      }
+      keyPem = ref.load();
+      keySource = ref.describe(target);
+    } else if (!e.isKubeconfig() && Existing.exists(layout.keyFile(e))) {
+      keyPem = Pem.readFile(layout.keyFile(e));
+      keySource = layout.keyFile(e).toString();
     } else {
       throw KcertException.about(newKeyFile, "missing: no private key for " + crt);
     }
@@ -122,9 +133,8 @@ public final class ImportPlanner {
     X509Certificate expected = cert;
     byte[] firstCertPem = Certificates.toPem(cert).getBytes(StandardCharsets.US_ASCII);
     ChangeSet change;
-    Path target = layout.certFile(e);
     if (e.isKubeconfig()) {
-      if (installed == null) {
+      if (!Existing.exists(target)) {
         throw KcertException.about(
             target, "missing: import embeds certificates into existing kubeconfig files only");
       }
@@ -156,6 +166,26 @@ public final class ImportPlanner {
               e.name(), files, Verification.leaf(target, keyFile, ca, expected, identity, false));
     }
     return new Item(e, crt, target, cert.getNotAfter().toInstant(), change);
+  }
+
+  /**
+   * The request a certificate answers: {@code DIR/<name>.csr}, else the one {@code generate-csr}
+   * wrote where the certificate belongs.
+   */
+  private static Path requestFile(PkiLayout layout, CatalogueEntry e, Path csrDir) {
+    Path inDir = csrDir.resolve(e.name() + ".csr");
+    if (Existing.exists(inDir)) {
+      return inDir;
+    }
+    Path target = layout.certFile(e);
+    Path beside =
+        e.isKubeconfig()
+            ? target.resolveSibling(target.getFileName() + ".csr")
+            : target.resolveSibling(target.getFileName().toString().replaceAll("\\.crt$", ".csr"));
+    if (Existing.exists(beside)) {
+      return beside;
+    }
+    throw KcertException.about(inDir, "missing: the certificate request is needed to check the certificate");
   }
 
   private static void checkUsages(

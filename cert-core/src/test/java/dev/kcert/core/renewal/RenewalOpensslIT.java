@@ -110,6 +110,31 @@ class RenewalOpensslIT {
   }
 
   @Test
+  void newNodeRequestsPassOpenssl() throws Exception {
+    PkiLayout layout = PkiLayout.under(root);
+    Files.createDirectories(layout.certDir());
+    Path other = work.resolve("other");
+    Files.copy(TestPkis.create(other).certDir().resolve("ca.crt"), layout.certDir().resolve("ca.crt"));
+    NodeCsrPlanner.write(NodeCsrPlanner.plan(layout, TestPkis.NODE, KeyAlgorithm.RSA_2048));
+
+    for (CatalogueEntry e : Catalogue.LEAVES) {
+      Path csr = layout.certFile(e).resolveSibling(e.baseName().replaceAll(".*/", "") + ".csr");
+      assertThat(Openssl.ok(work, "req", "-verify", "-noout", "-in", csr.toString())).contains("verify OK");
+      assertThat(Openssl.ok(work, "pkey", "-check", "-noout", "-in", layout.keyFile(e).toString()))
+          .contains("Key is valid");
+    }
+    for (CatalogueEntry e : NodeCsrPlanner.kubeconfigs()) {
+      Path kc = layout.kubeconfigFile(e);
+      assertThat(Openssl.ok(work, "req", "-verify", "-noout", "-in", kc + ".csr")).contains("verify OK");
+      Path key = extract(kc, false, e.name() + ".key");
+      assertThat(Openssl.ok(work, "pkey", "-check", "-noout", "-in", key.toString())).contains("Key is valid");
+    }
+    assertThat(Openssl.ok(work, "req", "-noout", "-subject", "-nameopt", "RFC2253", "-in",
+            layout.kubeconfigDir().resolve("kubelet.conf.csr").toString()))
+        .isEqualTo("subject=CN=system:node:cp-1,O=system:nodes\n");
+  }
+
+  @Test
   void certificateSignedByOpensslAsExternalCaIsImported() throws Exception {
     PkiLayout layout = TestPkis.create(root);
     Path csrDir = root.resolve("csr");

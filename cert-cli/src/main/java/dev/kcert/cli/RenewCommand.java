@@ -14,7 +14,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
@@ -149,7 +148,7 @@ public final class RenewCommand implements Callable<Integer> {
     }
     err.flush();
     if (dryRun) {
-      out.print(table(plan, clock.instant()));
+      out.print(table(plan));
       out.println();
       out.println(
           plan.renewals().isEmpty()
@@ -259,7 +258,7 @@ public final class RenewCommand implements Callable<Integer> {
     };
   }
 
-  private String table(RenewalPlanner.Plan plan, Instant now) {
+  private String table(RenewalPlanner.Plan plan) {
     TabWriter tw = TabWriter.kubeadm();
     tw.line("CERTIFICATE\tEXPIRES\tNEW EXPIRY\tACTION");
     for (Item i : plan.items()) {

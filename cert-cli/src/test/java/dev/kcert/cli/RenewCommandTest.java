@@ -112,6 +112,38 @@ class RenewCommandTest {
   }
 
   @Test
+  void validityBeyondTheCaIsWarnedAbout() {
+    Run r = renew("front-proxy-client", "--validity", "4000d");
+    assertThat(r.code()).isEqualTo(ExitCodes.OK);
+    assertThat(r.err())
+        .isEqualTo(
+            "warning: front-proxy-client: the renewed certificate would be valid until"
+                + " 2037-11-05T12:00:00Z, after front-proxy-ca expires (2036-01-08T08:00:00Z)\n");
+  }
+
+  @Test
+  void readOnlyFolderFailsAndChangesNothing() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeFalse(
+        "root".equals(System.getProperty("user.name")),
+        "running as root: folder permissions do not stop root; the installer tests cover this"
+            + " failure with an injected permission error");
+    Path etcd = root.resolve("pki/etcd");
+    Map<String, String> before = Cli.snapshot(root);
+    Files.setPosixFilePermissions(etcd, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+    try {
+      Run r = renew("all");
+      assertThat(r.code()).isEqualTo(ExitCodes.ERROR);
+      assertThat(r.err())
+          .isEqualTo(
+              "error: " + etcd.resolve("server.key") + ": cannot write: permission denied;"
+                  + " nothing was changed\n");
+      assertThat(Cli.snapshot(root)).isEqualTo(before);
+    } finally {
+      Files.setPosixFilePermissions(etcd, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+  }
+
+  @Test
   void caNamesAreRefused() {
     Run r = renew("etcd-ca");
     assertThat(r.code()).isEqualTo(ExitCodes.ERROR);

@@ -76,6 +76,27 @@ class RenewalOpensslIT {
   }
 
   @Test
+  void sec1KeysWithoutPublicKeyStillWork() throws Exception {
+    PkiLayout layout = TestPkis.create(root);
+    for (String key : List.of("ca.key", "apiserver.key")) {
+      Path file = layout.certDir().resolve(key);
+      Openssl.ok(work, "ec", "-in", file.toString(), "-no_public", "-out", file.toString());
+      assertThat(Openssl.ok(work, "asn1parse", "-in", file.toString())).doesNotContain("cont [ 1 ]");
+    }
+    RenewalPlanner.Plan plan =
+        RenewalPlanner.plan(
+            layout,
+            RenewalPlanner.select("apiserver"),
+            new Options(Duration.ofDays(30), null, true, null, false, REAL_NOW));
+    new Installer(FileOps.system()).install(root.resolve("tmp"), REAL_NOW.instant(), plan.changes());
+
+    assertThat(Openssl.ok(work, "verify", "-CAfile", layout.certDir().resolve("ca.crt").toString(),
+            layout.certDir().resolve("apiserver.crt").toString()))
+        .endsWith(": OK\n");
+    Pairs.assertAllConsistent(layout);
+  }
+
+  @Test
   void requestsPassOpenssl() throws Exception {
     PkiLayout layout = TestPkis.create(root);
     Path csrDir = root.resolve("csr");

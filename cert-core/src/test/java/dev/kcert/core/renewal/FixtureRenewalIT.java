@@ -116,6 +116,24 @@ class FixtureRenewalIT {
       assertThat(result.backupDir().resolve("pki/" + e.baseName() + ".crt"))
           .hasBinaryContent(before.get("pki/" + e.baseName() + ".crt"));
     }
+    for (CatalogueEntry e : Catalogue.KUBECONFIGS) {
+      Path file = layout.kubeconfigFile(e);
+      if (!Files.exists(file)) {
+        continue;
+      }
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+          .as(e.name())
+          .isEqualTo("rw-------");
+      Path crt = root.resolve(e.name() + ".crt");
+      Files.write(
+          crt,
+          dev.kcert.core.kubeconfig.Kubeconfig.read(file).credentials().clientCertificate().load());
+      assertThat(Openssl.ok(root, "verify", "-attime", String.valueOf(NOW.getEpochSecond()),
+              "-CAfile", layout.certDir().resolve("ca.crt").toString(), crt.toString()))
+          .endsWith(": OK\n");
+      assertThat(result.backupDir().resolve(e.baseName()))
+          .hasBinaryContent(before.get(e.baseName()));
+    }
     assertThat(after.get("kubelet.conf")).isEqualTo(before.get("kubelet.conf"));
     assertThat(after.get("pki/sa.key")).isEqualTo(before.get("pki/sa.key"));
   }

@@ -202,6 +202,47 @@ class RenewalOpensslIT {
   }
 
   @Test
+  void everyCertificateSignedByOpensslIsImportedAndVerifies() throws Exception {
+    PkiLayout layout = TestPkis.create(root);
+    Path csrDir = root.resolve("csr");
+    CsrPlanner.write(CsrPlanner.plan(layout, Catalogue.renewable(), csrDir, null, false));
+    Files.writeString(
+        work.resolve("ext.cnf"),
+        "[server]\nextendedKeyUsage=serverAuth\n[client]\nextendedKeyUsage=clientAuth\n"
+            + "[both]\nextendedKeyUsage=serverAuth,clientAuth\n");
+    int serial = 100;
+    for (CatalogueEntry e : Catalogue.renewable()) {
+      Path caCrt = layout.certFile(Catalogue.ca(e.caName()));
+      Path caKey = layout.keyFile(Catalogue.ca(e.caName()));
+      String section =
+          e.extKeyUsages().size() == 2
+              ? "both"
+              : e.extKeyUsages().contains(dev.kcert.core.model.ExtendedKeyUsage.SERVER_AUTH) ? "server" : "client";
+      Openssl.ok(work, "x509", "-req", "-in", csrDir.resolve(e.name() + ".csr").toString(),
+          "-CA", caCrt.toString(), "-CAkey", caKey.toString(), "-set_serial", String.valueOf(serial++),
+          "-days", "30", "-copy_extensions", "copy", "-extfile", "ext.cnf", "-extensions", section,
+          "-out", csrDir.resolve(e.name() + ".crt").toString());
+    }
+
+    List<ImportPlanner.Item> items =
+        ImportPlanner.plan(layout, Catalogue.renewable(), csrDir, true, REAL_NOW);
+    new Installer(FileOps.system())
+        .install(root.resolve("tmp"), REAL_NOW.instant(), items.stream().map(ImportPlanner.Item::change).toList());
+
+    for (CatalogueEntry e : Catalogue.renewable()) {
+      Path ca = layout.certFile(Catalogue.ca(e.caName()));
+      Path crt =
+          e.isKubeconfig() ? extract(layout.kubeconfigFile(e), true, e.name() + ".crt") : layout.certFile(e);
+      assertThat(Openssl.ok(work, "verify", "-CAfile", ca.toString(), crt.toString()))
+          .isEqualTo(crt + ": OK\n");
+      assertThat(Openssl.ok(work, "x509", "-noout", "-fingerprint", "-in", crt.toString()))
+          .isEqualTo(Openssl.ok(work, "x509", "-noout", "-fingerprint", "-in",
+              csrDir.resolve(e.name() + ".crt").toString()));
+    }
+    Pairs.assertAllConsistent(layout);
+  }
+
+  @Test
   void renewedApiServerCertificateIsAcceptedByTlsClients() throws Exception {
     PkiLayout layout = TestPkis.create(root, KeyAlgorithm.ECDSA_P256);
     RenewalPlanner.Plan plan =

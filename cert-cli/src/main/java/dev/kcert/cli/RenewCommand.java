@@ -129,7 +129,14 @@ public final class RenewCommand implements Callable<Integer> {
       return csrOnly(entries, out);
     }
     Installer installer = new Installer(FileOps.system());
-    if (!dryRun) {
+    if (dryRun) {
+      for (Path dir : installer.interrupted(RenewOutput.backupParent(dirs.kubeconfigDir))) {
+        err.println(
+            "warning: an earlier run stopped half-way; the next renew or import restores the"
+                + " files it had replaced from "
+                + dir);
+      }
+    } else {
       RenewOutput.recover(installer, dirs.kubeconfigDir, err);
     }
     RenewalPlanner.Plan plan =

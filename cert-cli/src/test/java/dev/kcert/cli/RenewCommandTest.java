@@ -227,6 +227,15 @@ class RenewCommandTest {
         "state\tin-progress\nold\trw-------\tpki/apiserver.key\t" + key + "\n");
     Files.writeString(key, PrivateKeys.toPem(KeyAlgorithm.ECDSA_P256.generate()));
 
+    Run dry = renew("all", "--dry-run");
+    assertThat(dry.err())
+        .isEqualTo(
+            "warning: an earlier run stopped half-way; the next renew or import restores the files"
+                + " it had replaced from "
+                + backup
+                + "\n");
+    assertThat(Files.readString(backup.resolve("kcert-journal"))).contains("state\tin-progress");
+
     Run r = renew("all");
 
     assertThat(r.err())

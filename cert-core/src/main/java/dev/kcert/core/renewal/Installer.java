@@ -146,23 +146,26 @@ public final class Installer {
     }
   }
 
+  /** The backup folders of runs that stopped half-way, without touching anything. */
+  public List<Path> interrupted(Path backupParent) {
+    List<Path> found = new ArrayList<>();
+    for (Path dir : backupDirs(backupParent)) {
+      Path journal = dir.resolve(Journal.FILE_NAME);
+      if (ops.exists(journal)
+          && Journal.IN_PROGRESS.equals(Journal.state(ops.read(journal), journal))) {
+        found.add(dir);
+      }
+    }
+    return found;
+  }
+
   /**
    * Looks for runs that stopped half-way (journal still {@code in-progress}) in {@code
    * backupParent} and restores their files from their backups.
    */
   public List<Recovery> recover(Path backupParent) {
     List<Recovery> recovered = new ArrayList<>();
-    if (!Files.isDirectory(backupParent)) {
-      return recovered;
-    }
-    List<Path> dirs = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(backupParent, BACKUP_PREFIX + "*")) {
-      ds.forEach(dirs::add);
-    } catch (IOException e) {
-      throw KcertException.about(backupParent, "cannot list: " + KcertException.oneLine(e), e);
-    }
-    dirs.sort(null);
-    for (Path dir : dirs) {
+    for (Path dir : backupDirs(backupParent)) {
       Path journal = dir.resolve(Journal.FILE_NAME);
       if (!ops.exists(journal)) {
         continue; // a backup that never got as far as replacing anything
@@ -180,6 +183,20 @@ public final class Installer {
       recovered.add(new Recovery(dir, restored));
     }
     return recovered;
+  }
+
+  private static List<Path> backupDirs(Path backupParent) {
+    List<Path> dirs = new ArrayList<>();
+    if (!Files.isDirectory(backupParent)) {
+      return dirs;
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(backupParent, BACKUP_PREFIX + "*")) {
+      ds.forEach(dirs::add);
+    } catch (IOException e) {
+      throw KcertException.about(backupParent, "cannot list: " + KcertException.oneLine(e), e);
+    }
+    dirs.sort(null);
+    return dirs;
   }
 
   /** Puts every entry back as the backup has it; returns how many files had to change. */

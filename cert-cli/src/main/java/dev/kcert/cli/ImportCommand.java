@@ -6,6 +6,7 @@ import dev.kcert.core.renewal.FileOps;
 import dev.kcert.core.renewal.ImportPlanner;
 import dev.kcert.core.renewal.Installer;
 import dev.kcert.core.renewal.RenewalPlanner;
+import dev.kcert.core.renewal.RunLock;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -81,6 +82,17 @@ public final class ImportCommand implements Callable<Integer> {
       entries.addAll(RenewalPlanner.select(RenewalPlanner.ALL));
       entries.add(Catalogue.KUBELET_KUBECONFIG);
     }
+    try (RunLock lock = RunLock.acquire(RenewOutput.backupParent(dirs.kubeconfigDir))) {
+      return install(entries, named, clock, out, err);
+    }
+  }
+
+  private int install(
+      List<CatalogueEntry> entries,
+      boolean named,
+      Clock clock,
+      PrintWriter out,
+      PrintWriter err) {
     Installer installer = new Installer(FileOps.system());
     RenewOutput.recover(installer, dirs.kubeconfigDir, err);
     err.flush();

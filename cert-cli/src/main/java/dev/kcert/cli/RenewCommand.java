@@ -10,6 +10,7 @@ import dev.kcert.core.renewal.Installer;
 import dev.kcert.core.renewal.RenewalPlanner;
 import dev.kcert.core.renewal.RenewalPlanner.Item;
 import dev.kcert.core.renewal.Renewer;
+import dev.kcert.core.renewal.RunLock;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -128,17 +129,34 @@ public final class RenewCommand implements Callable<Integer> {
     if (csrOnly) {
       return csrOnly(entries, out);
     }
-    Installer installer = new Installer(FileOps.system());
     if (dryRun) {
-      for (Path dir : installer.interrupted(RenewOutput.backupParent(dirs.kubeconfigDir))) {
-        err.println(
-            "warning: an earlier run stopped half-way; the next renew or import restores the"
-                + " files it had replaced from "
-                + dir);
-      }
-    } else {
-      RenewOutput.recover(installer, dirs.kubeconfigDir, err);
+      return dryRun(entries, clock, out, err);
     }
+    try (RunLock lock = RunLock.acquire(RenewOutput.backupParent(dirs.kubeconfigDir))) {
+      return renew(entries, clock, out, err);
+    }
+  }
+
+  private int dryRun(List<CatalogueEntry> entries, Clock clock, PrintWriter out, PrintWriter err) {
+    Installer installer = new Installer(FileOps.system());
+    for (Path dir : installer.interrupted(RenewOutput.backupParent(dirs.kubeconfigDir))) {
+      err.println(
+          "warning: an earlier run stopped half-way; the next renew or import restores the"
+              + " files it had replaced from "
+              + dir);
+    }
+    RenewalPlanner.Plan plan = plan(entries, clock, err);
+    out.print(table(plan));
+    out.println();
+    out.println(
+        plan.renewals().isEmpty()
+            ? "Nothing to renew. Dry run: nothing was written."
+            : "Dry run: nothing was written.");
+    out.flush();
+    return plan.renewals().isEmpty() ? ExitCodes.NOTHING_TO_DO : ExitCodes.OK;
+  }
+
+  private RenewalPlanner.Plan plan(List<CatalogueEntry> entries, Clock clock, PrintWriter err) {
     RenewalPlanner.Plan plan =
         RenewalPlanner.plan(
             dirs.layout(),
@@ -154,16 +172,13 @@ public final class RenewCommand implements Callable<Integer> {
       err.println("warning: " + w);
     }
     err.flush();
-    if (dryRun) {
-      out.print(table(plan));
-      out.println();
-      out.println(
-          plan.renewals().isEmpty()
-              ? "Nothing to renew. Dry run: nothing was written."
-              : "Dry run: nothing was written.");
-      out.flush();
-      return plan.renewals().isEmpty() ? ExitCodes.NOTHING_TO_DO : ExitCodes.OK;
-    }
+    return plan;
+  }
+
+  private int renew(List<CatalogueEntry> entries, Clock clock, PrintWriter out, PrintWriter err) {
+    Installer installer = new Installer(FileOps.system());
+    RenewOutput.recover(installer, dirs.kubeconfigDir, err);
+    RenewalPlanner.Plan plan = plan(entries, clock, err);
     for (Item i : plan.items()) {
       String skip = skipMessage(i);
       if (skip != null) {

@@ -144,6 +144,22 @@ class RenewCommandTest {
   }
 
   @Test
+  void concurrentRunIsRefused() {
+    Map<String, String> before = Cli.snapshot(root);
+    try (var held = dev.kcert.core.renewal.RunLock.acquire(root.resolve("tmp"))) {
+      Run r = renew("all");
+      assertThat(r.code()).isEqualTo(ExitCodes.ERROR);
+      assertThat(r.err())
+          .isEqualTo(
+              "error: "
+                  + root.resolve("tmp/kcert.lock")
+                  + ": another kcert run is renewing or importing; try again later\n");
+    }
+    assertThat(Cli.snapshot(root)).isEqualTo(before);
+    assertThat(renew("all").code()).isEqualTo(ExitCodes.OK);
+  }
+
+  @Test
   void caNamesAreRefused() {
     Run r = renew("etcd-ca");
     assertThat(r.code()).isEqualTo(ExitCodes.ERROR);

@@ -82,8 +82,11 @@ public final class ImportCommand implements Callable<Integer> {
       entries.addAll(RenewalPlanner.select(RenewalPlanner.ALL));
       entries.add(Catalogue.KUBELET_KUBECONFIG);
     }
-    try (RunLock lock = RunLock.acquire(RenewOutput.backupParent(dirs.kubeconfigDir))) {
+    RunLock lock = RunLock.acquire(RenewOutput.backupParent(dirs.kubeconfigDir));
+    try {
       return install(entries, named, clock, out, err);
+    } finally {
+      lock.close();
     }
   }
 

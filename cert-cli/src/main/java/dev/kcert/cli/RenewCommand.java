@@ -132,8 +132,11 @@ public final class RenewCommand implements Callable<Integer> {
     if (dryRun) {
       return dryRun(entries, clock, out, err);
     }
-    try (RunLock lock = RunLock.acquire(RenewOutput.backupParent(dirs.kubeconfigDir))) {
+    RunLock lock = RunLock.acquire(RenewOutput.backupParent(dirs.kubeconfigDir));
+    try {
       return renew(entries, clock, out, err);
+    } finally {
+      lock.close();
     }
   }
 

@@ -146,7 +146,8 @@ class RenewCommandTest {
   @Test
   void concurrentRunIsRefused() {
     Map<String, String> before = Cli.snapshot(root);
-    try (var held = dev.kcert.core.renewal.RunLock.acquire(root.resolve("tmp"))) {
+    var held = dev.kcert.core.renewal.RunLock.acquire(root.resolve("tmp"));
+    try {
       Run r = renew("all");
       assertThat(r.code()).isEqualTo(ExitCodes.ERROR);
       assertThat(r.err())
@@ -154,6 +155,8 @@ class RenewCommandTest {
               "error: "
                   + root.resolve("tmp/kcert.lock")
                   + ": another kcert run is renewing or importing; try again later\n");
+    } finally {
+      held.close();
     }
     assertThat(Cli.snapshot(root)).isEqualTo(before);
     assertThat(renew("all").code()).isEqualTo(ExitCodes.OK);

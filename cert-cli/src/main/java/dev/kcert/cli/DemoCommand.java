@@ -103,7 +103,12 @@ public final class DemoCommand implements Callable<Integer> {
     int after =
         run(clock, out, concat(new String[] {"certs", "check-expiration", "--warn-within", "30d"}, dirArgs));
     out.println();
-    out.println("(check-expiration exited with " + after + ": nothing expires within 30d any more)");
+    out.println(
+        "(check-expiration exited with "
+            + after
+            + (after == ExitCodes.OK
+                ? ": nothing expires within 30d any more)"
+                : ": something still needs attention)"));
     out.println();
     out.println("Try other commands on it, for example:");
     out.println("  ./kcert certs check-expiration --cert-dir " + layout.certDir()

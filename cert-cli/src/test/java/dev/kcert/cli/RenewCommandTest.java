@@ -303,6 +303,30 @@ class RenewCommandTest {
   }
 
   @Test
+  void reuseKeyKeepsTheKeyFiles() throws Exception {
+    Map<String, String> before = Cli.snapshot(root);
+    Run r = renew("apiserver", "--reuse-key");
+    assertThat(r.code()).isEqualTo(ExitCodes.OK);
+    Map<String, String> after = Cli.snapshot(root);
+    assertThat(after.get("pki/apiserver.key")).isEqualTo(before.get("pki/apiserver.key"));
+    assertThat(after.get("pki/apiserver.crt")).isNotEqualTo(before.get("pki/apiserver.crt"));
+    try (var backup = Files.walk(root.resolve("tmp/kcert-backup-20261123T120000Z"))) {
+      assertThat(backup.filter(Files::isRegularFile).map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("apiserver.crt", "kcert-journal");
+    }
+  }
+
+  @Test
+  void csrOnlyWithReuseKeyWritesOnlyRequests() {
+    Path csrDir = root.resolve("csr");
+    Run r = renew("admin.conf", "--csr-only", "--reuse-key", "--csr-dir", csrDir.toString());
+    assertThat(r.code()).isEqualTo(ExitCodes.OK);
+    assertThat(r.out())
+        .startsWith("Wrote " + csrDir.resolve("admin.conf.csr") + " (signed with the existing key)\n");
+    assertThat(csrDir.resolve("admin.conf.key")).doesNotExist();
+  }
+
+  @Test
   void helpDocumentsExitCodes() {
     Run r = Cli.run("certs", "renew", "--help");
     assertThat(r.code()).isZero();

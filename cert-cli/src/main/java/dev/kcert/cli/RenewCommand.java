@@ -56,7 +56,7 @@ import picocli.CommandLine.Spec;
       "%nExamples:",
       "  kcert certs renew all",
       "  kcert certs renew all --dry-run",
-      "  kcert certs renew all --renew-within 30d     (for a timer: exit 5 when nothing is due)",
+      "  kcert certs renew all --renew-within 30d   (timers: exit 5 if nothing is due)",
       "  kcert certs renew apiserver --key-algorithm ECDSA-P256",
       "  kcert certs renew all --csr-only --csr-dir /root/kcert-csr",
       ExitCodes.RENEW_HELP

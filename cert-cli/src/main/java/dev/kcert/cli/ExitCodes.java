@@ -9,8 +9,8 @@ package dev.kcert.cli;
  * 2  usage: unknown command or option, or a bad option value
  * 3  check-expiration: something has expired or expires within --fail-within
  * 4  check-expiration: something expires within --warn-within (and nothing within --fail-within)
- * 5  renew, import: nothing to do (every selected certificate missing, signed by an external CA
- *    or not due within --renew-within); nothing was written
+ * 5  renew: nothing to renew (every selected certificate missing, signed by an external CA or
+ *    not due within --renew-within); import: no certificate to import; nothing was written
  * </pre>
  */
 public final class ExitCodes {

@@ -7,5 +7,11 @@ import picocli.CommandLine.Command;
     name = "certs",
     mixinStandardHelpOptions = true,
     description = "Commands related to handling kubeadm control-plane certificates.",
-    subcommands = {CheckExpirationCommand.class})
+    subcommands = {
+      CheckExpirationCommand.class,
+      RenewCommand.class,
+      GenerateCsrCommand.class,
+      ImportCommand.class,
+      InitCommand.class
+    })
 public final class CertsCommand {}

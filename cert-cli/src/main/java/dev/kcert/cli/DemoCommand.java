@@ -2,7 +2,6 @@ package dev.kcert.cli;
 
 import dev.kcert.core.generate.GenerationOptions;
 import dev.kcert.core.generate.GenerationOptions.Window;
-import dev.kcert.core.generate.PkiGenerator;
 import dev.kcert.core.keys.KeyAlgorithm;
 import dev.kcert.core.pki.NodeParameters;
 import dev.kcert.core.pki.PkiLayout;
@@ -27,7 +26,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Generates a throw-away kubeadm PKI in a temporary folder (some certificates close to"
-          + " expiry, one already expired) and runs check-expiration on it.",
+          + " expiry, one already expired) and runs check-expiration on it; then renews what"
+          + " expires within 30 days and checks again.",
       "The folder is printed so that other commands can be tried on it."
     },
     footer = {"%nExamples:", "  kcert demo", "  kcert demo --dir /tmp/kcert-demo"})
@@ -65,7 +65,9 @@ public final class DemoCommand implements Callable<Integer> {
             "admin.conf", new Window(start.minus(Duration.ofDays(30)), now.minus(Duration.ofDays(3))));
     GenerationOptions options =
         GenerationOptions.defaults(KeyAlgorithm.parse(keyAlgorithm), clock).withWindows(windows);
-    PkiGenerator.generate(layout, NodeParameters.of("demo-control-plane", "10.0.0.10"), options);
+    // what 'kcert certs init' does, with some validity windows shortened
+    InitCommand.create(
+        layout, NodeParameters.of("demo-control-plane", "10.0.0.10"), options, out, false);
 
     out.println("Generated a kubeadm PKI for node demo-control-plane in " + etc);
     out.println();
@@ -88,11 +90,46 @@ public final class DemoCommand implements Callable<Integer> {
     out.println();
     out.println("(check-expiration exited with " + code + ": 4 means something expires within 30d)");
     out.println();
+    String[] dirArgs = {"--cert-dir", layout.certDir().toString(), "--kubeconfig-dir", etc.toString()};
+    out.println("$ kcert certs renew all --renew-within 30d " + String.join(" ", dirArgs));
+    out.flush();
+    int renewCode =
+        run(clock, out, concat(new String[] {"certs", "renew", "all", "--renew-within", "30d"}, dirArgs));
+    out.println();
+    out.println("(renew exited with " + renewCode + ": 0 means certificates were renewed)");
+    out.println();
+    out.println("$ kcert certs check-expiration " + String.join(" ", dirArgs) + " --warn-within 30d");
+    out.flush();
+    int after =
+        run(clock, out, concat(new String[] {"certs", "check-expiration", "--warn-within", "30d"}, dirArgs));
+    out.println();
+    out.println(
+        "(check-expiration exited with "
+            + after
+            + (after == ExitCodes.OK
+                ? ": nothing expires within 30d any more)"
+                : ": something still needs attention)"));
+    out.println();
     out.println("Try other commands on it, for example:");
     out.println("  ./kcert certs check-expiration --cert-dir " + layout.certDir()
         + " --kubeconfig-dir " + etc + " -o json");
+    out.println("  ./kcert certs renew all --dry-run --cert-dir " + layout.certDir()
+        + " --kubeconfig-dir " + etc);
     out.println("The demo tree stays in " + base + "; remove it when done.");
     out.flush();
     return ExitCodes.OK;
+  }
+
+  private int run(Clock clock, PrintWriter out, String... args) {
+    CommandLine cl = Kcert.newCommandLine(clock);
+    cl.setOut(out);
+    cl.setErr(spec.commandLine().getErr());
+    return cl.execute(args);
+  }
+
+  private static String[] concat(String[] first, String[] second) {
+    String[] all = java.util.Arrays.copyOf(first, first.length + second.length);
+    System.arraycopy(second, 0, all, first.length, second.length);
+    return all;
   }
 }

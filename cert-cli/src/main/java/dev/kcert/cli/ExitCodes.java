@@ -9,7 +9,8 @@ package dev.kcert.cli;
  * 2  usage: unknown command or option, or a bad option value
  * 3  check-expiration: something has expired or expires within --fail-within
  * 4  check-expiration: something expires within --warn-within (and nothing within --fail-within)
- * 5  renew: nothing needed renewal (with --renew-within); nothing was written
+ * 5  renew: nothing to renew (every selected certificate missing, signed by an external CA or
+ *    not due within --renew-within); import: no certificate to import; nothing was written
  * </pre>
  */
 public final class ExitCodes {
@@ -28,6 +29,32 @@ public final class ExitCodes {
           + "  2  bad usage%n"
           + "  3  a certificate has expired or expires within --fail-within%n"
           + "  4  a certificate expires within --warn-within%n";
+
+  /** The table as {@code renew} prints it. */
+  public static final String RENEW_HELP =
+      "%nExit codes:%n"
+          + "  0  renewed (with --dry-run: would renew; with --csr-only: requests written)%n"
+          + "  1  error: nothing was written, or what was written has been restored from%n"
+          + "     the backup (the message says which)%n"
+          + "  2  bad usage%n"
+          + "  5  nothing to renew: every selected certificate is missing, signed by an%n"
+          + "     external CA or not due within --renew-within; nothing was written%n";
+
+  /** The table as {@code import} prints it. */
+  public static final String IMPORT_HELP =
+      "%nExit codes:%n"
+          + "  0  certificates were imported%n"
+          + "  1  error: a certificate was refused (nothing was written), or a write failed%n"
+          + "     and what was written has been restored from the backup%n"
+          + "  2  bad usage%n"
+          + "  5  nothing to import: no <name>.crt in --csr-dir%n";
+
+  /** The table as commands that only create files print it. */
+  public static final String CREATE_HELP =
+      "%nExit codes:%n"
+          + "  0  every file was written%n"
+          + "  1  error: a file exists already or cannot be written (nothing is overwritten)%n"
+          + "  2  bad usage%n";
 
   private ExitCodes() {}
 }

@@ -59,6 +59,8 @@ public final class Kcert {
           err.flush();
           return ExitCodes.ERROR;
         });
+    cl.setExitCodeExceptionMapper(
+        ex -> ex instanceof CommandLine.ParameterException ? ExitCodes.USAGE : ExitCodes.ERROR);
     return cl;
   }
 

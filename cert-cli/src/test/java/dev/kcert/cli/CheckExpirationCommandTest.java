@@ -41,21 +41,21 @@ class CheckExpirationCommandTest {
     Files.delete(layout.kubeconfigDir().resolve("super-admin.conf"));
   }
 
-  private CliRun check(String... extra) {
+  private Cli.Run check(String... extra) {
     List<String> args = new ArrayList<>(List.of("certs", "check-expiration",
         "--cert-dir", layout.certDir().toString(),
         "--kubeconfig-dir", layout.kubeconfigDir().toString(),
         "--kubelet-dir", layout.kubeletDir().toString()));
     args.addAll(List.of(extra));
-    return CliRun.run(AN_HOUR_LATER, args.toArray(String[]::new));
+    return Cli.run(AN_HOUR_LATER, args.toArray(String[]::new));
   }
 
   @ParameterizedTest(name = "-o {0}")
   @CsvSource({"text, txt", "json, json", "yaml, yaml"})
   void outputMatchesGoldenFile(String format, String ext) {
-    CliRun r = check("-o", format);
+    Cli.Run r = check("-o", format);
     assertThat(r.err()).isEmpty();
-    assertThat(r.exitCode()).isZero();
+    assertThat(r.code()).isZero();
     Golden.assertMatches("check-expiration." + ext, r.out());
   }
 
@@ -92,8 +92,8 @@ class CheckExpirationCommandTest {
             + " already expired): admin.conf, front-proxy-client"
       })
   void thresholdsSetTheExitCode(String name, String flags, int code, String lastErrLine) {
-    CliRun r = check(flags.split(" "));
-    assertThat(r.exitCode()).isEqualTo(code);
+    Cli.Run r = check(flags.split(" "));
+    assertThat(r.code()).isEqualTo(code);
     assertThat(r.err().lines().reduce((a, b) -> b).orElse("")).isEqualTo(lastErrLine);
   }
 
@@ -101,10 +101,10 @@ class CheckExpirationCommandTest {
   void noThresholdCrossedIsExitZero() throws Exception {
     Path fresh = tmp.resolve("fresh");
     PkiLayout ok = TestPki.in(fresh).create();
-    CliRun r = CliRun.run(AN_HOUR_LATER, "certs", "check-expiration",
+    Cli.Run r = Cli.run(AN_HOUR_LATER, "certs", "check-expiration",
         "--cert-dir", ok.certDir().toString(), "--kubeconfig-dir", fresh.toString(),
         "--warn-within", "30d", "--fail-within", "7d");
-    assertThat(r.exitCode()).isZero();
+    assertThat(r.code()).isZero();
     assertThat(r.err()).isEmpty();
   }
 
@@ -112,8 +112,8 @@ class CheckExpirationCommandTest {
   void aCorruptFileIsShownNamedAndFailsTheRunButTheRestIsReported() throws Exception {
     Path crt = layout.certDir().resolve("etcd/peer.crt");
     Files.writeString(crt, "-----BEGIN CERTIFICATE-----\nMIIB\n");
-    CliRun r = check();
-    assertThat(r.exitCode()).isEqualTo(ExitCodes.ERROR);
+    Cli.Run r = check();
+    assertThat(r.code()).isEqualTo(ExitCodes.ERROR);
     assertThat(r.out()).contains("\n!INVALID! etcd-peer     ").contains("\netcd-server ");
     assertThat(r.err())
         .isEqualTo("error: " + crt + ": truncated PEM block (BEGIN CERTIFICATE without END CERTIFICATE)\n");
@@ -123,15 +123,15 @@ class CheckExpirationCommandTest {
 
   @Test
   void aMissingPkiFolderShowsEveryRowMissing() {
-    CliRun r = CliRun.run(AN_HOUR_LATER, "certs", "check-expiration",
+    Cli.Run r = Cli.run(AN_HOUR_LATER, "certs", "check-expiration",
         "--cert-dir", tmp.resolve("nope/pki").toString(), "--kubeconfig-dir", tmp.resolve("nope").toString());
-    assertThat(r.exitCode()).isZero();
+    assertThat(r.code()).isZero();
     assertThat(r.out().lines().filter(l -> l.startsWith("!MISSING! "))).hasSize(14);
   }
 
   @Test
   void kubeletRowsOnRequest() {
-    CliRun r = check("--include-kubelet");
+    Cli.Run r = check("--include-kubelet");
     assertThat(r.out())
         .contains("\nkubelet.conf ")
         .contains("\n!MISSING! kubelet-client-current.pem ")
@@ -149,8 +149,8 @@ class CheckExpirationCommandTest {
             + " (case-sensitive) but was 'xml'"
       })
   void badUsageIsExitTwo(String name, String option, String value, String message) {
-    CliRun r = check(option, value);
-    assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+    Cli.Run r = check(option, value);
+    assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(r.err().lines().findFirst().orElseThrow()).isEqualTo(message);
   }
 
@@ -159,16 +159,16 @@ class CheckExpirationCommandTest {
     Path other = tmp.resolve("other");
     TestPki.in(other).create();
     Path etc = layout.kubeconfigDir();
-    CliRun text = CliRun.run(AN_HOUR_LATER, "certs", "check-expiration", etc.toString(), other.toString(),
+    Cli.Run text = Cli.run(AN_HOUR_LATER, "certs", "check-expiration", etc.toString(), other.toString(),
         "--warn-within", "7d");
     assertThat(text.out()).startsWith("# " + etc + "\nCERTIFICATE ");
     assertThat(text.out()).contains("\n\n# " + other + "\nCERTIFICATE ");
     assertThat(text.out().lines().filter(l -> l.startsWith("CERTIFICATE AUTHORITY"))).hasSize(2);
-    assertThat(text.exitCode()).isEqualTo(ExitCodes.WARNING);
+    assertThat(text.code()).isEqualTo(ExitCodes.WARNING);
     assertThat(text.err()).isEqualTo("warning: 2 certificates expired or expiring within 7d (1 already"
         + " expired): " + etc + ": admin.conf, " + etc + ": front-proxy-client\n");
 
-    CliRun json = CliRun.run(AN_HOUR_LATER, "certs", "check-expiration", etc.toString(), other.toString(),
+    Cli.Run json = Cli.run(AN_HOUR_LATER, "certs", "check-expiration", etc.toString(), other.toString(),
         "-o", "json");
     List<JsonNode> docs =
         new ObjectMapper().readerFor(JsonNode.class).<JsonNode>readValues(json.out()).readAll();
@@ -179,16 +179,16 @@ class CheckExpirationCommandTest {
 
   @Test
   void rootsAndFolderOptionsExcludeEachOther() {
-    CliRun r = CliRun.run(AN_HOUR_LATER, "certs", "check-expiration", tmp.toString(),
+    Cli.Run r = Cli.run(AN_HOUR_LATER, "certs", "check-expiration", tmp.toString(),
         "--cert-dir", tmp.toString());
-    assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(r.err()).startsWith("ROOT folders and --cert-dir/--kubeconfig-dir exclude each other");
   }
 
   @Test
   void helpDocumentsExamplesAndExitCodes() {
-    CliRun r = CliRun.run(AN_HOUR_LATER, "certs", "check-expiration", "--help");
-    assertThat(r.exitCode()).isZero();
+    Cli.Run r = Cli.run(AN_HOUR_LATER, "certs", "check-expiration", "--help");
+    assertThat(r.code()).isZero();
     assertThat(r.out())
         .contains("Examples:")
         .contains("kcert certs check-expiration --warn-within 30d --fail-within 7d")

@@ -2,17 +2,46 @@ package dev.kcert.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kcert.cli.Cli.Run;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DemoCommandTest {
-  @TempDir Path tmp;
+  @TempDir Path dir;
+
+  @Test
+  void demoRenewsWhatIsDueAndChecksAgain() {
+    Run r = Cli.run("demo", "--dir", dir.toString());
+
+    assertThat(r.code()).as(r.err()).isZero();
+    Path etc = dir.resolve("etc-kubernetes");
+    assertThat(r.out())
+        .contains("(check-expiration exited with 4: 4 means something expires within 30d)")
+        .contains(
+            "$ kcert certs renew all --renew-within 30d --cert-dir "
+                + etc.resolve("pki")
+                + " --kubeconfig-dir "
+                + etc
+                + "\n")
+        .contains(
+            "certificate for serving the Kubernetes API renewed\n"
+                + "certificate for the front proxy client renewed\n"
+                + "certificate embedded in the kubeconfig file for the admin to use and for kubeadm"
+                + " itself renewed\n")
+        .contains("(renew exited with 0: 0 means certificates were renewed)")
+        .contains("(check-expiration exited with 0: nothing expires within 30d any more)");
+    assertThat(r.err())
+        .isEqualTo(
+            "warning: 3 certificates expired or expiring within 30d (1 already expired):"
+                + " admin.conf, apiserver, front-proxy-client\n");
+  }
 
   @Test
   void demoBuildsAPkiWithTroubleAndReportsIt() {
-    CliRun r = CliRun.run(CheckExpirationCommandTest.AN_HOUR_LATER, "demo", "--dir", tmp.toString());
-    assertThat(r.exitCode()).isZero();
+    Path tmp = dir;
+    Cli.Run r = Cli.run(CheckExpirationCommandTest.AN_HOUR_LATER, "demo", "--dir", tmp.toString());
+    assertThat(r.code()).isZero();
     assertThat(r.out())
         .contains("Generated a kubeadm PKI for node demo-control-plane in " + tmp.resolve("etc-kubernetes"))
         .contains("admin.conf                 ")

@@ -53,7 +53,11 @@ public final class Kubeconfig {
     return new Kubeconfig(file, cast(map));
   }
 
-  /** A new kubeconfig with one cluster, one user and one context, laid out as kubeadm writes it. */
+  /**
+   * A new kubeconfig with one cluster, one user and one context, laid out as kubeadm writes it.
+   * {@code certPem} may be {@code null}: the user then has only its key, waiting for a certificate
+   * from an external CA.
+   */
   public static Kubeconfig create(
       Path file,
       String clusterName,
@@ -77,7 +81,9 @@ public final class Kubeconfig {
     root.put("kind", "Config");
     root.put("preferences", new LinkedHashMap<>());
     Map<String, Object> u = new LinkedHashMap<>();
-    u.put("client-certificate-data", base64(certPem));
+    if (certPem != null) {
+      u.put("client-certificate-data", base64(certPem));
+    }
     u.put("client-key-data", base64(keyPem));
     Map<String, Object> user = new LinkedHashMap<>();
     user.put("name", userName);

@@ -1,0 +1,129 @@
+package dev.kcert.cli;
+
+import dev.kcert.core.model.Catalogue;
+import dev.kcert.core.model.CatalogueEntry;
+import dev.kcert.core.renewal.FileOps;
+import dev.kcert.core.renewal.ImportPlanner;
+import dev.kcert.core.renewal.Installer;
+import dev.kcert.core.renewal.RenewalPlanner;
+import dev.kcert.core.renewal.RunLock;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code kcert certs import}. */
+@Command(
+    name = "import",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Installs the certificates an external CA signed for 'kcert certs renew --csr-only'.",
+      "",
+      "Reads DIR/<name>.crt for every certificate kcert renews and kubelet.conf (or for the NAMEs"
+          + " given). Each must be signed by the CA certificate on disk, match its private key"
+          + " (DIR/<name>.key, or the installed key when the request was made with --reuse-key or"
+          + " by generate-csr), carry the subject and SANs of its request (DIR/<name>.csr, or the"
+          + " one generate-csr wrote), have the extended key usages the component needs and not"
+          + " be expired. One refused certificate refuses the whole import, naming the reason.",
+      "",
+      "Installation takes the same path as renew: backup to"
+          + " <kubeconfig-dir>/tmp/kcert-backup-<UTC time>/, crash-safe writes, read-back checks,"
+          + " restore on failure. Kubeconfig files get the certificate and key embedded and the"
+          + " cluster CA refreshed from ca.crt."
+    },
+    footer = {
+      "%nExamples:",
+      "  kcert certs import --csr-dir /root/kcert-csr",
+      "  kcert certs import --csr-dir /root/kcert-csr apiserver admin.conf",
+      ExitCodes.IMPORT_HELP
+    })
+public final class ImportCommand implements Callable<Integer> {
+  @Parameters(
+      paramLabel = "NAME",
+      arity = "0..*",
+      description = "Import only these (default: every <name>.crt found in --csr-dir).")
+  List<String> names = new ArrayList<>();
+
+  @Mixin PkiDirs dirs;
+
+  @Option(
+      names = "--csr-dir",
+      paramLabel = "DIR",
+      required = true,
+      description = "The folder holding <name>.crt, <name>.csr and <name>.key.")
+  Path csrDir;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    Clock clock = ((Kcert) spec.root().userObject()).clock();
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    boolean named = !names.isEmpty() && !names.equals(List.of(RenewalPlanner.ALL));
+    List<CatalogueEntry> entries = new ArrayList<>();
+    if (named) {
+      for (String n : names) {
+        entries.addAll(
+            Catalogue.KUBELET_CONF.equals(n)
+                ? List.of(Catalogue.KUBELET_KUBECONFIG)
+                : RenewalPlanner.select(n));
+      }
+    } else {
+      entries.addAll(RenewalPlanner.select(RenewalPlanner.ALL));
+      entries.add(Catalogue.KUBELET_KUBECONFIG);
+    }
+    RunLock lock = RunLock.acquire(RenewOutput.backupParent(dirs.kubeconfigDir));
+    try {
+      return install(entries, named, clock, out, err);
+    } finally {
+      lock.close();
+    }
+  }
+
+  private int install(
+      List<CatalogueEntry> entries,
+      boolean named,
+      Clock clock,
+      PrintWriter out,
+      PrintWriter err) {
+    Installer installer = new Installer(FileOps.system());
+    RenewOutput.recover(installer, dirs.kubeconfigDir, err);
+    err.flush();
+    List<ImportPlanner.Item> items =
+        ImportPlanner.plan(dirs.layout(), entries, csrDir, named, clock);
+    if (items.isEmpty()) {
+      out.println("Nothing to import: " + csrDir + " holds no <name>.crt; nothing was written.");
+      out.flush();
+      return ExitCodes.NOTHING_TO_DO;
+    }
+    Installer.Result result =
+        installer.install(
+            RenewOutput.backupParent(dirs.kubeconfigDir),
+            clock.instant(),
+            items.stream().map(ImportPlanner.Item::change).toList());
+    out.println("Backed up the files that were replaced to " + result.backupDir());
+    for (ImportPlanner.Item i : items) {
+      out.println(
+          i.entry().longName()
+              + " imported into "
+              + i.target()
+              + " (expires "
+              + RenewCommand.DATE.format(i.notAfter())
+              + ")");
+    }
+    out.println();
+    RenewOutput.restartHint(items.stream().map(ImportPlanner.Item::entry).toList(), out);
+    out.flush();
+    return ExitCodes.OK;
+  }
+}

@@ -1,0 +1,115 @@
+package dev.kcert.cli;
+
+import dev.kcert.core.generate.GenerationOptions;
+import dev.kcert.core.generate.PkiGenerator;
+import dev.kcert.core.generate.PlannedFile;
+import dev.kcert.core.keys.KeyAlgorithm;
+import dev.kcert.core.pki.NodeParameters;
+import dev.kcert.core.pki.PkiLayout;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code kcert certs init}. */
+@Command(
+    name = "init",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Creates the certificates of a new control-plane node, as 'kubeadm init phase certs all'"
+          + " and 'kubeadm init phase kubeconfig all' do.",
+      "",
+      "Writes the CAs ca, front-proxy-ca and etcd/ca (a CA whose certificate and key are already"
+          + " on disk is reused, kubeadm's \"bring your own CA\"), the seven leaves, sa.key and"
+          + " sa.pub, and admin.conf, super-admin.conf, controller-manager.conf, scheduler.conf and"
+          + " kubelet.conf. Refuses to start when any of those files exists; never overwrites."
+    },
+    footer = {
+      "%nExamples:",
+      "  kcert certs init --node-name cp-1 --advertise-address 10.0.0.10",
+      "  kcert certs init --node-name cp-1 --advertise-address 10.0.0.10 \\",
+      "      --control-plane-endpoint k8s.example.com:6443 --apiserver-cert-extra-sans 10.0.0.100 \\",
+      "      --key-algorithm ECDSA-P256 --cert-dir /tmp/pki --kubeconfig-dir /tmp",
+      ExitCodes.CREATE_HELP
+    })
+public final class InitCommand implements Callable<Integer> {
+  @Mixin NodeOptions node;
+
+  @Mixin PkiDirs dirs;
+
+  @Option(
+      names = "--key-algorithm",
+      paramLabel = "ALG",
+      converter = KeyAlgorithmConverter.class,
+      defaultValue = "RSA-2048",
+      description =
+          "Type of every new key: RSA-2048, RSA-3072, RSA-4096, ECDSA-P256 or ECDSA-P384"
+              + " (default: ${DEFAULT-VALUE}).")
+  KeyAlgorithm keyAlgorithm;
+
+  @Option(
+      names = "--validity",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      defaultValue = "8760h",
+      description = "How long leaves and kubeconfig certificates are valid (default: 8760h).")
+  Duration validity;
+
+  @Option(
+      names = "--ca-validity",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      defaultValue = "87600h",
+      description = "How long new CAs are valid (default: 87600h, ten years).")
+  Duration caValidity;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    Clock clock = ((Kcert) spec.root().userObject()).clock();
+    GenerationOptions options =
+        new GenerationOptions(keyAlgorithm, caValidity, validity, Map.of(), true, clock);
+    create(dirs.layout(), node.parameters(), options, spec.commandLine().getOut(), true);
+    return ExitCodes.OK;
+  }
+
+  /** Generates and writes a PKI, naming the CAs it reused and, when asked, every file it wrote. */
+  static PkiGenerator.Plan create(
+      PkiLayout layout,
+      NodeParameters node,
+      GenerationOptions options,
+      PrintWriter out,
+      boolean listFiles) {
+    if (options.validity().isNegative() || options.validity().isZero()
+        || options.caValidity().isNegative() || options.caValidity().isZero()) {
+      throw new IllegalArgumentException("--validity and --ca-validity must be positive");
+    }
+    PkiGenerator.Plan plan = PkiGenerator.generate(layout, node, options);
+    for (String ca : plan.reusedCas()) {
+      out.println("Using the existing " + ca + " certificate authority");
+    }
+    if (listFiles) {
+      for (PlannedFile f : plan.files()) {
+        out.println("Wrote " + f.path());
+      }
+      out.println(
+        "Created the PKI of node "
+            + node.nodeName()
+            + " ("
+            + options.keyAlgorithm()
+            + " keys): "
+            + plan.files().size()
+            + " files.");
+    }
+    out.flush();
+    return plan;
+  }
+}

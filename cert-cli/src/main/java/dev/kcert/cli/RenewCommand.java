@@ -1,0 +1,304 @@
+package dev.kcert.cli;
+
+import dev.kcert.cli.output.TabWriter;
+import dev.kcert.core.expiry.Durations;
+import dev.kcert.core.keys.KeyAlgorithm;
+import dev.kcert.core.model.CatalogueEntry;
+import dev.kcert.core.renewal.CsrPlanner;
+import dev.kcert.core.renewal.FileOps;
+import dev.kcert.core.renewal.Installer;
+import dev.kcert.core.renewal.RenewalPlanner;
+import dev.kcert.core.renewal.RenewalPlanner.Item;
+import dev.kcert.core.renewal.Renewer;
+import dev.kcert.core.renewal.RunLock;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code kcert certs renew}. */
+@Command(
+    name = "renew",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Renews certificates of a kubeadm cluster against the CA on disk.",
+      "",
+      "NAME is a leaf (apiserver, apiserver-kubelet-client, front-proxy-client, etcd-server,"
+          + " etcd-peer, etcd-healthcheck-client, apiserver-etcd-client), a kubeconfig file"
+          + " (admin.conf, super-admin.conf, controller-manager.conf, scheduler.conf) or all.",
+      "",
+      "As kubeadm does, the existing certificate is the source of truth: its subject, SANs and"
+          + " extended key usages are kept, it gets a new serial and a new key, and is valid from"
+          + " five minutes ago for --validity. Unlike kubeadm, kcert first copies every file it"
+          + " replaces to <kubeconfig-dir>/tmp/kcert-backup-<UTC time>/, writes each file"
+          + " to a temporary file that it flushes and renames into place, reads the result back"
+          + " and checks it, and restores the backup when anything fails. A run that was killed"
+          + " half-way is undone by the next renew or import.",
+      "",
+      "With --csr-only, nothing in the PKI folder changes: a key and a certificate request per"
+          + " certificate are written to --csr-dir for an external CA; bring the signed"
+          + " certificates back with 'kcert certs import'."
+    },
+    footer = {
+      "%nExamples:",
+      "  kcert certs renew all",
+      "  kcert certs renew all --dry-run",
+      "  kcert certs renew all --renew-within 30d   (timers: exit 5 if nothing is due)",
+      "  kcert certs renew apiserver --key-algorithm ECDSA-P256",
+      "  kcert certs renew all --csr-only --csr-dir /root/kcert-csr",
+      ExitCodes.RENEW_HELP
+    })
+public final class RenewCommand implements Callable<Integer> {
+  static final DateTimeFormatter DATE =
+      DateTimeFormatter.ofPattern("MMM dd, yyyy HH:mm 'UTC'", Locale.ENGLISH)
+          .withZone(ZoneOffset.UTC);
+
+  @Parameters(index = "0", paramLabel = "NAME", description = "What to renew: a name, or all.")
+  String name;
+
+  @Mixin PkiDirs dirs;
+
+  @Option(
+      names = "--validity",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description = "How long renewed certificates are valid (default: 8760h, one year).")
+  Duration validity;
+
+  @Option(
+      names = "--key-algorithm",
+      paramLabel = "ALG",
+      converter = KeyAlgorithmConverter.class,
+      description =
+          "Type of the new keys: RSA-2048, RSA-3072, RSA-4096, ECDSA-P256 or ECDSA-P384"
+              + " (default: the type and size of each old key).")
+  KeyAlgorithm keyAlgorithm;
+
+  @Option(names = "--reuse-key", description = "Keep the existing private keys.")
+  boolean reuseKey;
+
+  @Option(
+      names = "--renew-within",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description =
+          "Renew only certificates that have expired or expire within DURATION (30d, 720h, 2w);"
+              + " the others are left alone, so nothing needs a restart needlessly.")
+  Duration renewWithin;
+
+  @Option(
+      names = "--dry-run",
+      description = "Show what would be renewed, with old and new expiry; change nothing.")
+  boolean dryRun;
+
+  @Option(
+      names = "--csr-only",
+      description =
+          "Write keys and certificate requests to --csr-dir instead of renewing (for an external"
+              + " CA).")
+  boolean csrOnly;
+
+  @Option(
+      names = "--csr-dir",
+      paramLabel = "DIR",
+      description = "Where --csr-only writes <name>.key and <name>.csr.")
+  Path csrDir;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    Clock clock = ((Kcert) spec.root().userObject()).clock();
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    checkUsage();
+    List<CatalogueEntry> entries = RenewalPlanner.select(name);
+    if (csrOnly) {
+      return csrOnly(entries, out);
+    }
+    if (dryRun) {
+      return dryRun(entries, clock, out, err);
+    }
+    RunLock lock = RunLock.acquire(RenewOutput.backupParent(dirs.kubeconfigDir));
+    try {
+      return renew(entries, clock, out, err);
+    } finally {
+      lock.close();
+    }
+  }
+
+  private int dryRun(List<CatalogueEntry> entries, Clock clock, PrintWriter out, PrintWriter err) {
+    Installer installer = new Installer(FileOps.system());
+    for (Path dir : installer.interrupted(RenewOutput.backupParent(dirs.kubeconfigDir))) {
+      err.println(
+          "warning: an earlier run stopped half-way; the next renew or import restores the"
+              + " files it had replaced from "
+              + dir);
+    }
+    RenewalPlanner.Plan plan = plan(entries, clock, err);
+    out.print(table(plan));
+    out.println();
+    out.println(
+        plan.renewals().isEmpty()
+            ? "Nothing to renew. Dry run: nothing was written."
+            : "Dry run: nothing was written.");
+    out.flush();
+    return plan.renewals().isEmpty() ? ExitCodes.NOTHING_TO_DO : ExitCodes.OK;
+  }
+
+  private RenewalPlanner.Plan plan(List<CatalogueEntry> entries, Clock clock, PrintWriter err) {
+    RenewalPlanner.Plan plan =
+        RenewalPlanner.plan(
+            dirs.layout(),
+            entries,
+            new RenewalPlanner.Options(
+                validity != null ? validity : Renewer.DEFAULT_VALIDITY,
+                keyAlgorithm,
+                reuseKey,
+                renewWithin,
+                dryRun,
+                clock));
+    for (String w : plan.warnings()) {
+      err.println("warning: " + w);
+    }
+    err.flush();
+    return plan;
+  }
+
+  private int renew(List<CatalogueEntry> entries, Clock clock, PrintWriter out, PrintWriter err) {
+    Installer installer = new Installer(FileOps.system());
+    RenewOutput.recover(installer, dirs.kubeconfigDir, err);
+    RenewalPlanner.Plan plan = plan(entries, clock, err);
+    for (Item i : plan.items()) {
+      String skip = skipMessage(i);
+      if (skip != null) {
+        out.println(skip);
+      }
+    }
+    if (plan.renewals().isEmpty()) {
+      out.println("Nothing to renew; nothing was written.");
+      out.flush();
+      return ExitCodes.NOTHING_TO_DO;
+    }
+    out.flush();
+    Installer.Result result =
+        installer.install(
+            RenewOutput.backupParent(dirs.kubeconfigDir), clock.instant(), plan.changes());
+    out.println("Backed up the files that were replaced to " + result.backupDir());
+    for (Item i : plan.renewals()) {
+      out.println(i.entry().longName() + " renewed");
+    }
+    out.println();
+    out.println("Done renewing certificates.");
+    RenewOutput.restartHint(plan.renewals().stream().map(Item::entry).toList(), out);
+    out.flush();
+    return ExitCodes.OK;
+  }
+
+  private void checkUsage() {
+    if (reuseKey && keyAlgorithm != null) {
+      throw new ParameterException(
+          spec.commandLine(), "--reuse-key and --key-algorithm exclude each other");
+    }
+    if (csrOnly) {
+      if (csrDir == null) {
+        throw new ParameterException(spec.commandLine(), "--csr-only needs --csr-dir");
+      }
+      if (dryRun || renewWithin != null || validity != null) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "--csr-only does not take --dry-run, --renew-within or --validity (the external CA"
+                + " decides the validity)");
+      }
+    } else if (csrDir != null) {
+      throw new ParameterException(spec.commandLine(), "--csr-dir is only used with --csr-only");
+    }
+  }
+
+  private int csrOnly(List<CatalogueEntry> entries, PrintWriter out) {
+    CsrPlanner.Plan plan =
+        CsrPlanner.plan(dirs.layout(), entries, csrDir, keyAlgorithm, reuseKey);
+    for (CatalogueEntry e : plan.missing()) {
+      out.println(e.name() + ": " + dirs.layout().certFile(e) + " is missing; skipped");
+    }
+    if (plan.files().isEmpty()) {
+      out.println("Nothing to do; nothing was written.");
+      out.flush();
+      return ExitCodes.NOTHING_TO_DO;
+    }
+    CsrPlanner.write(plan);
+    for (CsrPlanner.CsrFiles f : plan.files()) {
+      out.println(
+          f.key() != null
+              ? "Wrote " + f.key() + " and " + f.csr()
+              : "Wrote " + f.csr() + " (signed with the existing key)");
+    }
+    out.println();
+    out.println(
+        "The PKI folder was not changed. Have the external CA sign the requests, put each"
+            + " certificate into "
+            + csrDir
+            + " as <name>.crt, then run:");
+    out.println(
+        "  kcert certs import --csr-dir "
+            + csrDir
+            + " --cert-dir "
+            + dirs.certDir
+            + " --kubeconfig-dir "
+            + dirs.kubeconfigDir);
+    out.flush();
+    return ExitCodes.OK;
+  }
+
+  private String skipMessage(Item i) {
+    return switch (i.status()) {
+      case RENEW -> null;
+      case MISSING -> i.entry().name() + ": " + i.file() + " is missing; skipped";
+      case EXTERNAL_CA ->
+          "Detected external "
+              + i.entry().caName()
+              + ", "
+              + i.entry().longName()
+              + " can't be renewed";
+      case NOT_DUE ->
+          i.entry().name()
+              + ": expires "
+              + DATE.format(i.oldNotAfter())
+              + ", not within "
+              + Durations.format(renewWithin)
+              + "; skipped";
+    };
+  }
+
+  private String table(RenewalPlanner.Plan plan) {
+    TabWriter tw = TabWriter.kubeadm();
+    tw.line("CERTIFICATE\tEXPIRES\tNEW EXPIRY\tACTION");
+    for (Item i : plan.items()) {
+      String old = i.oldNotAfter() == null ? "-" : DATE.format(i.oldNotAfter());
+      String action =
+          switch (i.status()) {
+            case RENEW -> reuseKey ? "renew (same key)" : "renew (new " + i.keyDescription() + " key)";
+            case MISSING -> "skip: missing";
+            case EXTERNAL_CA -> "skip: external " + i.entry().caName();
+            case NOT_DUE -> "skip: not within " + Durations.format(renewWithin);
+          };
+      String renewed = i.newNotAfter() == null ? "-" : DATE.format(i.newNotAfter());
+      tw.line(i.entry().name() + "\t" + old + "\t" + renewed + "\t" + action);
+    }
+    return tw.render();
+  }
+
+}

@@ -1,0 +1,85 @@
+package dev.kcert.cli;
+
+import dev.kcert.core.model.CatalogueEntry;
+import dev.kcert.core.renewal.Installer;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Messages that {@code renew} and {@code import} share. */
+final class RenewOutput {
+  /** The control-plane components in the order kubeadm names them. */
+  private static final List<String> COMPONENTS =
+      List.of("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kubelet");
+
+  private RenewOutput() {}
+
+  /** Where backups go: kubeadm's {@code /etc/kubernetes/tmp}. */
+  static Path backupParent(Path kubeconfigDir) {
+    return kubeconfigDir.resolve("tmp");
+  }
+
+  /** Restores the files of runs that stopped half-way, and says so. */
+  static void recover(Installer installer, Path kubeconfigDir, PrintWriter err) {
+    for (Installer.Recovery r : installer.recover(backupParent(kubeconfigDir))) {
+      err.println(
+          "warning: an earlier run stopped half-way; restored the "
+              + r.filesRestored()
+              + (r.filesRestored() == 1 ? " file" : " files")
+              + " it had replaced from "
+              + r.backupDir());
+    }
+  }
+
+  /** The components that read the given certificates and must be restarted to use new ones. */
+  static List<String> componentsToRestart(Collection<CatalogueEntry> changed) {
+    Set<String> hit = new LinkedHashSet<>();
+    for (CatalogueEntry e : changed) {
+      switch (e.name()) {
+        case "apiserver",
+            "apiserver-kubelet-client",
+            "front-proxy-client",
+            "apiserver-etcd-client" -> hit.add("kube-apiserver");
+        case "etcd-server", "etcd-peer", "etcd-healthcheck-client" -> hit.add("etcd");
+        case "controller-manager.conf" -> hit.add("kube-controller-manager");
+        case "scheduler.conf" -> hit.add("kube-scheduler");
+        case "kubelet.conf" -> hit.add("kubelet");
+        default -> {
+          // admin.conf and super-admin.conf are read by people and kubeadm, not by a component
+        }
+      }
+    }
+    List<String> ordered = new ArrayList<>();
+    for (String c : COMPONENTS) {
+      if (hit.contains(c)) {
+        ordered.add(c);
+      }
+    }
+    return ordered;
+  }
+
+  /** {@code a}, {@code a and b}, {@code a, b and c}. */
+  static String join(List<String> words) {
+    if (words.size() <= 1) {
+      return String.join("", words);
+    }
+    return String.join(", ", words.subList(0, words.size() - 1))
+        + " and "
+        + words.get(words.size() - 1);
+  }
+
+  static void restartHint(Collection<CatalogueEntry> changed, PrintWriter out) {
+    List<String> components = componentsToRestart(changed);
+    if (!components.isEmpty()) {
+      out.println(
+          "You must restart the "
+              + join(components)
+              + (components.size() == 1 ? ", so that it can" : ", so that they can")
+              + " use the new certificates.");
+    }
+  }
+}

@@ -1,0 +1,121 @@
+package dev.kcert.core.renewal;
+
+import dev.kcert.core.csr.CsrBuilder;
+import dev.kcert.core.keys.KeyAlgorithm;
+import dev.kcert.core.keys.KeyPairs;
+import dev.kcert.core.model.CatalogueEntry;
+import dev.kcert.core.model.KcertException;
+import dev.kcert.core.pem.PrivateKeys;
+import dev.kcert.core.pki.AtomicFiles;
+import dev.kcert.core.pki.CertificateInfo;
+import dev.kcert.core.pki.PkiLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code renew --csr-only}: a key and a certificate request for each selected certificate, with the
+ * subject and SANs of the existing certificate, for an external CA to sign. The PKI folder is only
+ * read.
+ */
+public final class CsrPlanner {
+  /**
+   * The files of one entry.
+   *
+   * @param entry the catalogue entry
+   * @param csr {@code DIR/<name>.csr}
+   * @param csrPem the request
+   * @param key {@code DIR/<name>.key}, {@code null} when the existing key is reused
+   * @param keyPem the new key, {@code null} when the existing key is reused
+   */
+  public record CsrFiles(CatalogueEntry entry, Path csr, byte[] csrPem, Path key, byte[] keyPem) {}
+
+  /**
+   * What {@code --csr-only} writes.
+   *
+   * @param files the requests (and keys)
+   * @param missing selected entries whose certificate does not exist, skipped
+   */
+  public record Plan(List<CsrFiles> files, List<CatalogueEntry> missing) {}
+
+  private CsrPlanner() {}
+
+  /**
+   * Computes the keys and requests.
+   *
+   * @param keyAlgorithm the type of new keys; {@code null} keeps each old key's type
+   * @param reuseKey sign each request with the existing key and write no key file
+   */
+  public static Plan plan(
+      PkiLayout layout,
+      List<CatalogueEntry> entries,
+      Path csrDir,
+      KeyAlgorithm keyAlgorithm,
+      boolean reuseKey) {
+    List<CsrFiles> files = new ArrayList<>();
+    List<CatalogueEntry> missing = new ArrayList<>();
+    for (CatalogueEntry e : entries) {
+      Existing ex = Existing.read(layout, e);
+      if (ex == null) {
+        missing.add(e);
+        continue;
+      }
+      CertificateInfo info = CertificateInfo.of(ex.certificate());
+      KeyPair pair;
+      if (reuseKey) {
+        PrivateKey key = ex.key(layout);
+        if (!KeyPairs.matches(key, ex.certificate().getPublicKey())) {
+          throw new KcertException(
+              ex.keySource(layout) + ": private key does not match the certificate; cannot reuse it");
+        }
+        pair = new KeyPair(ex.certificate().getPublicKey(), key);
+      } else {
+        KeyAlgorithm alg =
+            keyAlgorithm != null
+                ? keyAlgorithm
+                : KeyAlgorithm.of(ex.certificate().getPublicKey())
+                    .orElseThrow(
+                        () ->
+                            new KcertException(
+                                ex.file()
+                                    + ": its key is not a type kcert generates; choose one with"
+                                    + " --key-algorithm"));
+        pair = alg.generate();
+      }
+      String csr =
+          CsrBuilder.build(
+              info.commonName(), info.organizations(), info.dnsNames(), info.ipAddresses(), pair);
+      files.add(
+          new CsrFiles(
+              e,
+              csrDir.resolve(e.name() + ".csr"),
+              csr.getBytes(StandardCharsets.US_ASCII),
+              reuseKey ? null : csrDir.resolve(e.name() + ".key"),
+              reuseKey ? null : PrivateKeys.toPem(pair).getBytes(StandardCharsets.US_ASCII)));
+    }
+    return new Plan(List.copyOf(files), List.copyOf(missing));
+  }
+
+  /**
+   * Writes a plan: keys (0600) and requests (0644). Refuses, before writing anything, when any of
+   * the files exists.
+   */
+  public static void write(Plan plan) {
+    for (CsrFiles f : plan.files()) {
+      for (Path p : new Path[] {f.key(), f.csr()}) {
+        if (p != null && Existing.exists(p)) {
+          throw KcertException.about(p, "already exists; refusing to overwrite it");
+        }
+      }
+    }
+    for (CsrFiles f : plan.files()) {
+      if (f.key() != null) {
+        AtomicFiles.writeNew(f.key(), f.keyPem(), AtomicFiles.PRIVATE);
+      }
+      AtomicFiles.writeNew(f.csr(), f.csrPem(), AtomicFiles.PUBLIC);
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package dev.kcert.core.renewal;
+
+import dev.kcert.core.kubeconfig.CredentialRef;
+import dev.kcert.core.kubeconfig.Kubeconfig;
+import dev.kcert.core.kubeconfig.KubeconfigCredentials;
+import dev.kcert.core.model.CatalogueEntry;
+import dev.kcert.core.model.KcertException;
+import dev.kcert.core.pem.Certificates;
+import dev.kcert.core.pem.Pem;
+import dev.kcert.core.pem.PrivateKeys;
+import dev.kcert.core.pki.PkiLayout;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+
+/**
+ * A certificate on disk as renewal sees it: a leaf's {@code .crt} (with its {@code .key}) or a
+ * kubeconfig's client certificate (with its client key).
+ *
+ * @param entry the catalogue entry
+ * @param file the certificate file or the kubeconfig file
+ * @param certificate the current certificate
+ * @param kubeconfig the parsed kubeconfig, {@code null} for leaves
+ */
+record Existing(
+    CatalogueEntry entry, Path file, X509Certificate certificate, Kubeconfig kubeconfig) {
+
+  /** Reads an entry; {@code null} when its file does not exist. */
+  static Existing read(PkiLayout layout, CatalogueEntry entry) {
+    Path file = layout.certFile(entry);
+    if (!exists(file)) {
+      return null;
+    }
+    if (!entry.isKubeconfig()) {
+      return new Existing(entry, file, Certificates.readBundle(file).get(0), null);
+    }
+    Kubeconfig kc = Kubeconfig.read(file);
+    KubeconfigCredentials creds = kc.credentials();
+    CredentialRef ref = creds.clientCertificate();
+    if (ref == null) {
+      throw KcertException.about(
+          file, "user \"" + creds.userName() + "\" has no client certificate");
+    }
+    X509Certificate cert = Certificates.parseBundle(ref.load(), ref.describe()).get(0);
+    return new Existing(entry, file, cert, kc);
+  }
+
+  /** Where the private key lives, for messages. */
+  String keySource(PkiLayout layout) {
+    if (kubeconfig == null) {
+      return layout.keyFile(entry).toString();
+    }
+    CredentialRef ref = kubeconfig.credentials().clientKey();
+    return ref == null ? file + " (client-key-data)" : ref.describe();
+  }
+
+  /** The current private key's PEM bytes. */
+  byte[] keyPem(PkiLayout layout) {
+    if (kubeconfig == null) {
+      return Pem.readFile(layout.keyFile(entry));
+    }
+    KubeconfigCredentials creds = kubeconfig.credentials();
+    CredentialRef ref = creds.clientKey();
+    if (ref == null) {
+      throw KcertException.about(file, "user \"" + creds.userName() + "\" has no client key");
+    }
+    return ref.load();
+  }
+
+  /** The current private key. */
+  PrivateKey key(PkiLayout layout) {
+    return PrivateKeys.parse(keyPem(layout), keySource(layout));
+  }
+
+  static boolean exists(Path p) {
+    return Files.exists(p, LinkOption.NOFOLLOW_LINKS);
+  }
+}

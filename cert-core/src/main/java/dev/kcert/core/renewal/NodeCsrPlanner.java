@@ -1,0 +1,115 @@
+package dev.kcert.core.renewal;
+
+import dev.kcert.core.csr.CsrBuilder;
+import dev.kcert.core.generate.PlannedFile;
+import dev.kcert.core.keys.KeyAlgorithm;
+import dev.kcert.core.kubeconfig.Kubeconfig;
+import dev.kcert.core.model.Catalogue;
+import dev.kcert.core.model.CatalogueEntry;
+import dev.kcert.core.model.KcertException;
+import dev.kcert.core.pem.Certificates;
+import dev.kcert.core.pem.Pem;
+import dev.kcert.core.pem.PrivateKeys;
+import dev.kcert.core.pki.AtomicFiles;
+import dev.kcert.core.pki.CertificateTemplate;
+import dev.kcert.core.pki.NodeParameters;
+import dev.kcert.core.pki.PkiLayout;
+import dev.kcert.core.pki.PkiTemplates;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code generate-csr}: keys and certificate requests for a new control-plane node whose
+ * certificates an external CA signs, written where the certificates belong: {@code
+ * <cert-dir>/<name>.key} and {@code .csr} for the leaves; for the kubeconfig files, the kubeconfig
+ * with its client key but no certificate yet, and {@code <kubeconfig-dir>/<file>.csr}.
+ */
+public final class NodeCsrPlanner {
+  private NodeCsrPlanner() {}
+
+  /** The kubeconfig files a node gets: kubeadm's four and {@code kubelet.conf}. */
+  public static List<CatalogueEntry> kubeconfigs() {
+    List<CatalogueEntry> all = new ArrayList<>(Catalogue.KUBECONFIGS);
+    all.add(Catalogue.KUBELET_KUBECONFIG);
+    return List.copyOf(all);
+  }
+
+  /**
+   * Computes every file.
+   *
+   * @throws KcertException when {@code ca.crt}, which the kubeconfig files embed, is missing
+   */
+  public static List<PlannedFile> plan(PkiLayout layout, NodeParameters node, KeyAlgorithm alg) {
+    // the requests carry no validity; a template needs one
+    Instant t0 = Instant.EPOCH;
+    Instant t1 = t0.plusSeconds(1);
+    List<CatalogueEntry> entries = new ArrayList<>(Catalogue.LEAVES);
+    entries.addAll(kubeconfigs());
+    List<KeyPair> keys = entries.parallelStream().map(e -> alg.generate()).toList();
+
+    Path caFile = layout.certFile(Catalogue.ca(Catalogue.CA));
+    if (!Existing.exists(caFile)) {
+      throw KcertException.about(
+          caFile, "missing: the kubeconfig files need the CA certificate; copy it here first");
+    }
+    byte[] caPem = Pem.readFile(caFile);
+    Certificates.parseBundle(caPem, caFile.toString());
+
+    List<PlannedFile> files = new ArrayList<>();
+    for (int i = 0; i < entries.size(); i++) {
+      CatalogueEntry e = entries.get(i);
+      KeyPair pair = keys.get(i);
+      CertificateTemplate t = PkiTemplates.of(e, node, t0, t1);
+      byte[] csr =
+          ascii(
+              CsrBuilder.build(
+                  t.commonName(), t.organizations(), t.dnsNames(), t.ipAddresses(), pair));
+      byte[] key = ascii(PrivateKeys.toPem(pair));
+      if (e.isKubeconfig()) {
+        Path file = layout.kubeconfigFile(e);
+        Kubeconfig kc =
+            Kubeconfig.create(
+                file,
+                node.clusterName(),
+                node.serverUrl(),
+                caPem,
+                PkiTemplates.kubeconfigUser(e, node),
+                null,
+                key);
+        files.add(new PlannedFile(file, kc.render(), AtomicFiles.PRIVATE));
+        files.add(
+            new PlannedFile(
+                file.resolveSibling(file.getFileName() + ".csr"), csr, AtomicFiles.PUBLIC));
+      } else {
+        Path crt = layout.certFile(e);
+        files.add(new PlannedFile(layout.keyFile(e), key, AtomicFiles.PRIVATE));
+        files.add(
+            new PlannedFile(
+                crt.resolveSibling(e.baseName().replaceAll(".*/", "") + ".csr"),
+                csr,
+                AtomicFiles.PUBLIC));
+      }
+    }
+    return List.copyOf(files);
+  }
+
+  /** Writes the files; refuses, before writing any, when one exists. */
+  public static void write(List<PlannedFile> files) {
+    for (PlannedFile f : files) {
+      if (Existing.exists(f.path())) {
+        throw KcertException.about(f.path(), "already exists; refusing to overwrite it");
+      }
+    }
+    for (PlannedFile f : files) {
+      AtomicFiles.writeNew(f.path(), f.content(), f.permissions());
+    }
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+}

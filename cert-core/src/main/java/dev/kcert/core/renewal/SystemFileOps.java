@@ -1,0 +1,131 @@
+package dev.kcert.core.renewal;
+
+import dev.kcert.core.model.KcertException;
+import dev.kcert.core.pki.AtomicFiles;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/** {@link FileOps} on the real file system: temporary files, fsync, atomic rename. */
+final class SystemFileOps implements FileOps {
+  static final SystemFileOps INSTANCE = new SystemFileOps();
+
+  private SystemFileOps() {}
+
+  @Override
+  public byte[] read(Path file) {
+    try {
+      return Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      throw KcertException.about(file, "missing", e);
+    } catch (AccessDeniedException e) {
+      throw KcertException.about(file, "permission denied", e);
+    } catch (IOException e) {
+      throw KcertException.about(file, "cannot read: " + KcertException.oneLine(e), e);
+    }
+  }
+
+  @Override
+  public boolean exists(Path file) {
+    return Files.exists(file, LinkOption.NOFOLLOW_LINKS);
+  }
+
+  @Override
+  public void createDirectories(Path dir, Set<PosixFilePermission> perms) {
+    try {
+      if (Files.isDirectory(dir)) {
+        return;
+      }
+      Path parent = dir.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      Files.createDirectory(dir);
+      PosixFileAttributeView view = Files.getFileAttributeView(dir, PosixFileAttributeView.class);
+      if (view != null) {
+        view.setPermissions(perms);
+      }
+      if (parent != null) {
+        AtomicFiles.syncDirectory(parent);
+      }
+    } catch (AccessDeniedException e) {
+      throw KcertException.about(dir, "cannot create folder: permission denied", e);
+    } catch (IOException e) {
+      throw KcertException.about(dir, "cannot create folder: " + KcertException.oneLine(e), e);
+    }
+  }
+
+  @Override
+  public Path writeTemp(Path target, byte[] content, Set<PosixFilePermission> perms) {
+    Path dir = target.toAbsolutePath().getParent();
+    Path tmp = null;
+    try {
+      String prefix = "." + target.getFileName() + ".";
+      try {
+        tmp =
+            Files.createTempFile(
+                dir, prefix, ".kcert-tmp", PosixFilePermissions.asFileAttribute(perms));
+        PosixFileAttributeView view = Files.getFileAttributeView(tmp, PosixFileAttributeView.class);
+        if (view != null) {
+          view.setPermissions(perms); // the umask may have narrowed them
+        }
+      } catch (UnsupportedOperationException e) {
+        tmp = Files.createTempFile(dir, prefix, ".kcert-tmp");
+      }
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        ByteBuffer buf = ByteBuffer.wrap(content);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
+      }
+      Path done = tmp;
+      tmp = null;
+      return done;
+    } catch (AccessDeniedException e) {
+      throw KcertException.about(target, "cannot write: permission denied", e);
+    } catch (IOException e) {
+      throw KcertException.about(target, "cannot write: " + KcertException.oneLine(e), e);
+    } finally {
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // a stray temporary file; the target is untouched
+        }
+      }
+    }
+  }
+
+  @Override
+  public void rename(Path from, Path to) {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      AtomicFiles.syncDirectory(to.toAbsolutePath().getParent());
+    } catch (AccessDeniedException e) {
+      throw KcertException.about(to, "cannot replace: permission denied", e);
+    } catch (IOException e) {
+      throw KcertException.about(to, "cannot replace: " + KcertException.oneLine(e), e);
+    }
+  }
+
+  @Override
+  public void delete(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      throw KcertException.about(file, "cannot delete: " + KcertException.oneLine(e), e);
+    }
+  }
+}

@@ -1,21 +1,10 @@
 package dev.kcert.cli;
 
-import dev.kcert.cli.output.ExpirationDocument;
-import dev.kcert.cli.output.ExpirationText;
-import dev.kcert.core.expiry.Durations;
-import dev.kcert.core.expiry.ExpiryEntry;
-import dev.kcert.core.expiry.ExpiryReport;
-import dev.kcert.core.fleet.FleetScan;
-import dev.kcert.core.inventory.InventoryOptions;
-import dev.kcert.core.inventory.PkiInventory;
-import dev.kcert.core.inventory.Problem;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -55,13 +44,6 @@ import picocli.CommandLine.Spec;
       ExitCodes.CHECK_EXPIRATION_HELP
     })
 public final class CheckExpirationCommand implements Callable<Integer> {
-  /** Output formats. */
-  enum Format {
-    text,
-    json,
-    yaml
-  }
-
   @Mixin PkiDirs dirs;
 
   @Option(
@@ -69,7 +51,7 @@ public final class CheckExpirationCommand implements Callable<Integer> {
       paramLabel = "FORMAT",
       defaultValue = "text",
       description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-  Format output;
+  CheckExpiration.Format output;
 
   @Option(
       names = "--warn-within",
@@ -114,101 +96,17 @@ public final class CheckExpirationCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Kcert root = (Kcert) spec.root().userObject();
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    InventoryOptions options = new InventoryOptions(includeKubelet, checkKeys);
-    Tally warn = new Tally(warnWithin);
-    Tally fail = new Tally(failWithin);
-    boolean[] errors = {false};
-    Consumer<FleetScan.NodeReport> sink =
-        node -> {
-          ExpiryReport report = node.report();
-          String source = node.root() == null ? null : node.root().toString();
-          if (source != null && output == Format.text) {
-            out.println("# " + source);
-          }
-          out.print(
-              switch (output) {
-                case text -> ExpirationText.render(report);
-                case json -> ExpirationDocument.json(report, source);
-                case yaml -> (source == null ? "" : "---\n") + ExpirationDocument.yaml(report, source);
-              });
-          if (source != null && output == Format.text) {
-            out.println();
-          }
-          out.flush();
-          for (Problem p : report.problems()) {
-            err.println((p.isError() ? "error: " : "warning: ") + p.message());
-          }
-          err.flush();
-          warn.add(report, source);
-          fail.add(report, source);
-          errors[0] |= report.hasErrors();
-        };
-    if (roots.isEmpty()) {
-      sink.accept(
-          new FleetScan.NodeReport(
-              null, ExpiryReport.of(PkiInventory.scan(dirs.layout(), options), root.clock())));
-    } else {
+    if (!roots.isEmpty()) {
       ParseResult parsed = spec.commandLine().getParseResult();
       if (parsed.hasMatchedOption("--cert-dir") || parsed.hasMatchedOption("--kubeconfig-dir")) {
         throw new ParameterException(
             spec.commandLine(), "ROOT folders and --cert-dir/--kubeconfig-dir exclude each other");
       }
-      FleetScan.scan(roots.iterator(), options, root.clock(), sink);
     }
-    int code = ExitCodes.OK;
-    if (warn.count > 0) {
-      err.println("warning: " + warn.summary());
-      code = ExitCodes.WARNING;
-    }
-    if (fail.count > 0) {
-      err.println("error: " + fail.summary());
-      code = ExitCodes.EXPIRING;
-    }
-    if (errors[0]) {
-      code = ExitCodes.ERROR;
-    }
-    err.flush();
-    return code;
-  }
-
-  /** Counts threshold hits across reports, keeping only the first names for the summary. */
-  private static final class Tally {
-    private static final int NAMES_SHOWN = 20;
-    private final Duration threshold;
-    private final List<String> names = new ArrayList<>();
-    private long count;
-    private long expired;
-
-    Tally(Duration threshold) {
-      this.threshold = threshold;
-    }
-
-    void add(ExpiryReport report, String source) {
-      if (threshold == null) {
-        return;
-      }
-      for (ExpiryEntry e : report.expiringWithin(threshold)) {
-        count++;
-        if (e.residualSeconds() < 0) {
-          expired++;
-        }
-        if (names.size() < NAMES_SHOWN) {
-          names.add(source == null ? e.name() : source + ": " + e.name());
-        }
-      }
-    }
-
-    String summary() {
-      return count
-          + (count == 1 ? " certificate" : " certificates")
-          + " expired or expiring within "
-          + Durations.format(threshold)
-          + (expired > 0 ? " (" + expired + " already expired)" : "")
-          + ": "
-          + String.join(", ", names)
-          + (count > names.size() ? " and " + (count - names.size()) + " more" : "");
-    }
+    CheckExpiration.Request request =
+        new CheckExpiration.Request(
+            dirs.layout(), roots, output, warnWithin, failWithin, includeKubelet, checkKeys);
+    return CheckExpiration.run(
+        request, root.clock(), spec.commandLine().getOut(), spec.commandLine().getErr());
   }
 }

@@ -3,6 +3,7 @@ package dev.kcert.cli;
 import dev.kcert.core.model.KcertException;
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,8 +38,23 @@ public final class Kcert {
   }
 
   public static void main(String[] args) {
-    int code = newCommandLine(Clock.systemUTC()).execute(args);
+    Optional<CheckExpiration.Request> fast = FastPath.parse(args);
+    int code;
+    if (fast.isPresent()) {
+      PrintWriter out = new PrintWriter(System.out, true);
+      PrintWriter err = new PrintWriter(System.err, true);
+      code = FastPath.run(fast.get(), Clock.systemUTC(), out, err);
+    } else {
+      code = newCommandLine(Clock.systemUTC()).execute(args);
+    }
     System.exit(code);
+  }
+
+  /** The one-line message of an error, as kcert prints it after {@code error: }. */
+  static String errorMessage(Throwable ex) {
+    return ex instanceof KcertException || ex instanceof IllegalArgumentException
+        ? ex.getMessage()
+        : ex.getClass().getSimpleName() + ": " + KcertException.oneLine(ex);
   }
 
   /** A command line wired with kcert's error handling, for {@code main} and for tests. */
@@ -48,11 +64,7 @@ public final class Kcert {
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
           PrintWriter err = commandLine.getErr();
-          String message =
-              ex instanceof KcertException || ex instanceof IllegalArgumentException
-                  ? ex.getMessage()
-                  : ex.getClass().getSimpleName() + ": " + KcertException.oneLine(ex);
-          err.println("error: " + message);
+          err.println("error: " + errorMessage(ex));
           if (root.stacktrace) {
             ex.printStackTrace(err);
           }

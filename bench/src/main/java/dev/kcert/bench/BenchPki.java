@@ -8,11 +8,9 @@ import dev.kcert.core.model.Catalogue;
 import dev.kcert.core.model.CatalogueEntry;
 import dev.kcert.core.pem.Certificates;
 import dev.kcert.core.pem.PrivateKeys;
-import dev.kcert.core.pki.CertificateInfo;
-import dev.kcert.core.pki.CertificateSigner;
-import dev.kcert.core.pki.CertificateTemplate;
 import dev.kcert.core.pki.NodeParameters;
 import dev.kcert.core.pki.PkiLayout;
+import dev.kcert.core.renewal.Renewer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -111,22 +109,13 @@ final class BenchPki {
     return roots;
   }
 
+  /** The certificate again, same key and subject, fresh serial: as a renewal with its old key. */
   private static X509Certificate resign(PkiLayout t, CatalogueEntry e, X509Certificate cert) {
     CatalogueEntry ca = Catalogue.ca(e.caName());
     X509Certificate caCert = Certificates.readBundle(t.certFile(ca)).get(0);
     PrivateKey caKey = PrivateKeys.read(t.keyFile(ca));
-    CertificateInfo info = CertificateInfo.of(cert);
-    CertificateTemplate tpl =
-        new CertificateTemplate(
-            info.commonName(),
-            info.organizations(),
-            info.dnsNames(),
-            info.ipAddresses(),
-            info.extKeyUsages(),
-            false,
-            info.notBefore(),
-            info.notAfter());
-    return CertificateSigner.sign(tpl, cert.getPublicKey(), caCert, caKey);
+    return Renewer.renew(
+        cert, e.name(), caCert, caKey, cert.getPublicKey(), Clock.systemUTC(), Renewer.DEFAULT_VALIDITY);
   }
 
   private static void copy(Path from, Path to) throws IOException {

@@ -1,7 +1,6 @@
 package dev.kcert.cli;
 
 import dev.kcert.core.generate.PlannedFile;
-import dev.kcert.core.keys.KeyAlgorithm;
 import dev.kcert.core.renewal.NodeCsrPlanner;
 import java.io.PrintWriter;
 import java.util.List;
@@ -9,7 +8,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code kcert certs generate-csr}. */
@@ -42,22 +40,14 @@ public final class GenerateCsrCommand implements Callable<Integer> {
 
   @Mixin PkiDirs dirs;
 
-  @Option(
-      names = "--key-algorithm",
-      paramLabel = "ALG",
-      converter = KeyAlgorithmConverter.class,
-      defaultValue = "RSA-2048",
-      description =
-          "Type of every new key: RSA-2048, RSA-3072, RSA-4096, ECDSA-P256 or ECDSA-P384"
-              + " (default: ${DEFAULT-VALUE}).")
-  KeyAlgorithm keyAlgorithm;
+  @Mixin NewKeyOptions keys;
 
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    List<PlannedFile> files = NodeCsrPlanner.plan(dirs.layout(), node.parameters(), keyAlgorithm);
+    List<PlannedFile> files = NodeCsrPlanner.plan(dirs.layout(), node.parameters(), keys.keyAlgorithm);
     NodeCsrPlanner.write(files);
     for (PlannedFile f : files) {
       out.println("Wrote " + f.path());

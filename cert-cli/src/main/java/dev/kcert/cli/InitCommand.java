@@ -3,7 +3,6 @@ package dev.kcert.cli;
 import dev.kcert.core.generate.GenerationOptions;
 import dev.kcert.core.generate.PkiGenerator;
 import dev.kcert.core.generate.PlannedFile;
-import dev.kcert.core.keys.KeyAlgorithm;
 import dev.kcert.core.pki.NodeParameters;
 import dev.kcert.core.pki.PkiLayout;
 import java.io.PrintWriter;
@@ -44,15 +43,7 @@ public final class InitCommand implements Callable<Integer> {
 
   @Mixin PkiDirs dirs;
 
-  @Option(
-      names = "--key-algorithm",
-      paramLabel = "ALG",
-      converter = KeyAlgorithmConverter.class,
-      defaultValue = "RSA-2048",
-      description =
-          "Type of every new key: RSA-2048, RSA-3072, RSA-4096, ECDSA-P256 or ECDSA-P384"
-              + " (default: ${DEFAULT-VALUE}).")
-  KeyAlgorithm keyAlgorithm;
+  @Mixin NewKeyOptions keys;
 
   @Option(
       names = "--validity",
@@ -76,7 +67,7 @@ public final class InitCommand implements Callable<Integer> {
   public Integer call() {
     Clock clock = ((Kcert) spec.root().userObject()).clock();
     GenerationOptions options =
-        new GenerationOptions(keyAlgorithm, caValidity, validity, Map.of(), true, clock);
+        new GenerationOptions(keys.keyAlgorithm, caValidity, validity, Map.of(), true, clock);
     create(dirs.layout(), node.parameters(), options, spec.commandLine().getOut(), true);
     return ExitCodes.OK;
   }

@@ -35,13 +35,7 @@ public final class AtomicFiles {
     try {
       Files.createDirectories(dir);
       tmp = createTemp(dir, target.getFileName().toString(), perms);
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        ByteBuffer buf = ByteBuffer.wrap(content);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        ch.force(true);
-      }
+      writeFully(tmp, content);
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       tmp = null;
       syncDirectory(dir);
@@ -66,6 +60,17 @@ public final class AtomicFiles {
       throw KcertException.about(target, "already exists; refusing to overwrite it");
     }
     write(target, content, perms);
+  }
+
+  /** Writes all of {@code content} into an existing file and flushes it to disk. */
+  public static void writeFully(Path file, byte[] content) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      ByteBuffer buf = ByteBuffer.wrap(content);
+      while (buf.hasRemaining()) {
+        ch.write(buf);
+      }
+      ch.force(true);
+    }
   }
 
   /** Flushes a folder's entries to disk, so that a rename in it survives a crash. */

@@ -3,15 +3,12 @@ package dev.kcert.core.renewal;
 import dev.kcert.core.model.KcertException;
 import dev.kcert.core.pki.AtomicFiles;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -83,13 +80,7 @@ final class SystemFileOps implements FileOps {
       } catch (UnsupportedOperationException e) {
         tmp = Files.createTempFile(dir, prefix, ".kcert-tmp");
       }
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        ByteBuffer buf = ByteBuffer.wrap(content);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        ch.force(true);
-      }
+      AtomicFiles.writeFully(tmp, content);
       Path done = tmp;
       tmp = null;
       return done;

@@ -54,6 +54,12 @@ final class Controller implements AutoCloseable {
   private final Set<String> floodNoticed = ConcurrentHashMap.newKeySet();
   private volatile boolean floodActive;
 
+  /** How long a flood-guard evaluation is reused. */
+  static final Duration FLOOD_REFRESH = Duration.ofMillis(200);
+
+  private FloodGuard.Status floodStatus;
+  private Instant floodCheckedAt;
+
   private SharedIndexInformer<CertificateSigningRequest> csrInformer;
   private SharedIndexInformer<Node> nodeInformer;
 
@@ -184,7 +190,23 @@ final class Controller implements AutoCloseable {
     return (int) csrInformer.getStore().list().stream().filter(Controller::isPendingKubeletServing).count();
   }
 
+  /**
+   * The flood guard's view, worked out at most every {@link #FLOOD_REFRESH}: it scans every cached
+   * CSR, and doing that for each decision made a backlog of n requests cost n squared.
+   */
   private synchronized FloodGuard.Status flood(Instant now) {
+    if (floodStatus != null
+        && floodCheckedAt != null
+        && !now.isBefore(floodCheckedAt)
+        && Duration.between(floodCheckedAt, now).compareTo(FLOOD_REFRESH) < 0) {
+      return floodStatus;
+    }
+    floodCheckedAt = now;
+    floodStatus = evaluateFlood(now);
+    return floodStatus;
+  }
+
+  private FloodGuard.Status evaluateFlood(Instant now) {
     List<Instant> created = new ArrayList<>();
     for (CertificateSigningRequest csr : csrInformer.getStore().list()) {
       if (isPendingKubeletServing(csr)) {

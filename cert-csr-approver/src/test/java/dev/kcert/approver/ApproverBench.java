@@ -28,6 +28,11 @@ import java.util.stream.IntStream;
  * max_ms peak_rss_mib}. Usage: {@code ApproverBench JAR [BACKLOG [RATE [SECONDS]]]}.
  */
 public final class ApproverBench {
+  /** The JVM options of the approver's image, with the heap of a 256 MiB memory limit. */
+  static final String JVM =
+      "-XX:+UseSerialGC -Xmx128m -Xss256k -XX:-UsePerfData -XX:TieredStopAtLevel=1"
+          + " -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=16m";
+
   private ApproverBench() {}
 
   public static void main(String[] args) throws Exception {
@@ -54,12 +59,14 @@ public final class ApproverBench {
       }
 
       long start = System.nanoTime();
+      List<String> command = new java.util.ArrayList<>();
+      command.add("java");
+      // the image's JVM settings (see its Dockerfile), with the heap a 256 MiB pod limit gives it
+      command.addAll(List.of(System.getProperty("kcert.approver.jvm", JVM).trim().split("\\s+")));
+      command.addAll(List.of("-jar", jar.toString(), "--kubeconfig", kubeconfig.toString(),
+          "--leader-elect=false", "--http-port=-1", "--workers=4"));
       Process approver =
-          new ProcessBuilder(
-                  // the image's JVM settings, with the heap a 256 MiB pod limit would give it
-                  "java", "-XX:+UseSerialGC", "-Xmx128m", "-Xss512k", "-XX:-UsePerfData",
-                  "-jar", jar.toString(), "--kubeconfig", kubeconfig.toString(),
-                  "--leader-elect=false", "--http-port=-1", "--workers=4")
+          new ProcessBuilder(command)
               .redirectOutput(dir.resolve("approver.log").toFile())
               .redirectErrorStream(true)
               .start();

@@ -7,8 +7,8 @@ import dev.kcert.core.model.Catalogue;
 import dev.kcert.core.model.CatalogueEntry;
 import dev.kcert.core.model.KcertException;
 import dev.kcert.core.pem.Certificates;
-import dev.kcert.core.pem.Pem;
 import dev.kcert.core.pem.PrivateKeys;
+import dev.kcert.core.pem.PublicKeys;
 import dev.kcert.core.pki.AtomicFiles;
 import dev.kcert.core.pki.CertificateSigner;
 import dev.kcert.core.pki.CertificateTemplate;
@@ -104,7 +104,7 @@ public final class PkiGenerator {
     files.add(
         new PlannedFile(
             layout.serviceAccountPub(),
-            ascii(Pem.encode("PUBLIC KEY", sa.getPublic().getEncoded())),
+            ascii(PublicKeys.toPem(sa.getPublic())),
             AtomicFiles.PUBLIC));
 
     byte[] caPem = ascii(Certificates.toPem(caCerts.get(Catalogue.CA)));

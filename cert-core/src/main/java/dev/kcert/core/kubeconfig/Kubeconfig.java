@@ -23,6 +23,9 @@ import org.yaml.snakeyaml.resolver.Resolver;
  * writes every other field back in its order, in kubectl's block layout.
  */
 public final class Kubeconfig {
+  /** A loader per thread (SnakeYAML's are not thread-safe): fleet scans parse thousands of files. */
+  private static final ThreadLocal<Yaml> LOADER = ThreadLocal.withInitial(Kubeconfig::yaml);
+
   private final Path file;
   private final Map<String, Object> root;
 
@@ -43,7 +46,7 @@ public final class Kubeconfig {
   public static Kubeconfig parse(byte[] yaml, Path file) {
     Object node;
     try {
-      node = yaml().load(new String(yaml, StandardCharsets.UTF_8));
+      node = LOADER.get().load(new String(yaml, StandardCharsets.UTF_8));
     } catch (YAMLException e) {
       throw KcertException.about(file, "not a valid kubeconfig: " + KcertException.oneLine(e), e);
     }

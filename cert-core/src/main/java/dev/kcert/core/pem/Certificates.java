@@ -71,7 +71,18 @@ public final class Certificates {
     }
   }
 
+  /** One factory per thread: looking the provider up again for every certificate shows in scans. */
+  private static final ThreadLocal<CertificateFactory> FACTORY =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return CertificateFactory.getInstance("X.509");
+            } catch (CertificateException e) {
+              throw new IllegalStateException("the JDK has no X.509 certificate factory", e);
+            }
+          });
+
   private static CertificateFactory factory() throws CertificateException {
-    return CertificateFactory.getInstance("X.509");
+    return FACTORY.get();
   }
 }

@@ -31,25 +31,56 @@ public final class AtomicFiles {
   /** Replaces (or creates) {@code target} with {@code content}. */
   public static void write(Path target, byte[] content, Set<PosixFilePermission> perms) {
     Path dir = target.toAbsolutePath().getParent();
-    Path tmp = null;
     try {
       Files.createDirectories(dir);
-      tmp = createTemp(dir, target.getFileName().toString(), perms);
-      writeFully(tmp, content);
+    } catch (IOException e) {
+      throw KcertException.about(dir, "cannot create folder: " + KcertException.oneLine(e), e);
+    }
+    Path tmp = writeTemp(target, content, perms);
+    try {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       tmp = null;
       syncDirectory(dir);
     } catch (AccessDeniedException e) {
-      throw KcertException.about(target, "permission denied", e);
+      throw KcertException.about(target, "cannot write: permission denied", e);
     } catch (IOException e) {
       throw KcertException.about(target, "cannot write: " + KcertException.oneLine(e), e);
     } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-          // the temporary file is left behind; the target is untouched
-        }
+      deleteQuietly(tmp);
+    }
+  }
+
+  /**
+   * Writes {@code content} to a new temporary file beside {@code target}, with {@code perms} set
+   * before any byte is written, and flushes it to disk. Renaming it over the target is the
+   * caller's step.
+   *
+   * @return the temporary file
+   */
+  public static Path writeTemp(Path target, byte[] content, Set<PosixFilePermission> perms) {
+    Path dir = target.toAbsolutePath().getParent();
+    Path tmp = null;
+    try {
+      tmp = createTemp(dir, target.getFileName().toString(), perms);
+      writeFully(tmp, content);
+      Path done = tmp;
+      tmp = null;
+      return done;
+    } catch (AccessDeniedException e) {
+      throw KcertException.about(target, "cannot write: permission denied", e);
+    } catch (IOException e) {
+      throw KcertException.about(target, "cannot write: " + KcertException.oneLine(e), e);
+    } finally {
+      deleteQuietly(tmp);
+    }
+  }
+
+  private static void deleteQuietly(Path tmp) {
+    if (tmp != null) {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException ignored) {
+        // a stray temporary file is left behind; the target is untouched
       }
     }
   }

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
 /** {@link FileOps} on the real file system: temporary files, fsync, atomic rename. */
@@ -65,38 +64,7 @@ final class SystemFileOps implements FileOps {
 
   @Override
   public Path writeTemp(Path target, byte[] content, Set<PosixFilePermission> perms) {
-    Path dir = target.toAbsolutePath().getParent();
-    Path tmp = null;
-    try {
-      String prefix = "." + target.getFileName() + ".";
-      try {
-        tmp =
-            Files.createTempFile(
-                dir, prefix, ".kcert-tmp", PosixFilePermissions.asFileAttribute(perms));
-        PosixFileAttributeView view = Files.getFileAttributeView(tmp, PosixFileAttributeView.class);
-        if (view != null) {
-          view.setPermissions(perms); // the umask may have narrowed them
-        }
-      } catch (UnsupportedOperationException e) {
-        tmp = Files.createTempFile(dir, prefix, ".kcert-tmp");
-      }
-      AtomicFiles.writeFully(tmp, content);
-      Path done = tmp;
-      tmp = null;
-      return done;
-    } catch (AccessDeniedException e) {
-      throw KcertException.about(target, "cannot write: permission denied", e);
-    } catch (IOException e) {
-      throw KcertException.about(target, "cannot write: " + KcertException.oneLine(e), e);
-    } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-          // a stray temporary file; the target is untouched
-        }
-      }
-    }
+    return AtomicFiles.writeTemp(target, content, perms);
   }
 
   @Override

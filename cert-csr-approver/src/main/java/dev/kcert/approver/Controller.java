@@ -59,6 +59,13 @@ final class Controller implements AutoCloseable {
 
   private FloodGuard.Status floodStatus;
   private Instant floodCheckedAt;
+  private volatile boolean floodDirty = true;
+
+  /**
+   * Requests this instance wrote a decision for. Until the cache shows that decision, an update
+   * event may hand the worker the same request still pending; it is not judged and written again.
+   */
+  private final Set<String> decided = ConcurrentHashMap.newKeySet();
 
   private SharedIndexInformer<CertificateSigningRequest> csrInformer;
   private SharedIndexInformer<Node> nodeInformer;
@@ -99,7 +106,9 @@ final class Controller implements AutoCloseable {
           }
 
           @Override
-          public void onDelete(Node node, boolean deletedFinalStateUnknown) {}
+          public void onDelete(Node node, boolean deletedFinalStateUnknown) {
+            floodDirty = true; // fewer nodes: a lower threshold
+          }
         });
 
     // filtered on the server; a server that ignores the selector is filtered again in shouldJudge
@@ -112,6 +121,7 @@ final class Controller implements AutoCloseable {
         new ResourceEventHandler<>() {
           @Override
           public void onAdd(CertificateSigningRequest csr) {
+            floodDirty = true;
             enqueue(csr);
           }
 
@@ -124,6 +134,7 @@ final class Controller implements AutoCloseable {
           public void onDelete(CertificateSigningRequest csr, boolean deletedFinalStateUnknown) {
             String name = csr.getMetadata().getName();
             judgedOnce.remove(name);
+            decided.remove(name);
             floodNoticed.remove(name);
             queue.forget(name);
             if (floodActive) {
@@ -191,16 +202,21 @@ final class Controller implements AutoCloseable {
   }
 
   /**
-   * The flood guard's view, worked out at most every {@link #FLOOD_REFRESH}: it scans every cached
-   * CSR, and doing that for each decision made a backlog of n requests cost n squared.
+   * The flood guard's view. It scans every cached CSR, and doing that for each decision made a
+   * backlog of n requests cost n squared, so an evaluation is reused for {@link #FLOOD_REFRESH} --
+   * but never once the pile may have grown (a new CSR, a Node gone): a reused view can only
+   * overstate the pile (requests approved since, or aged out of the hour), which holds approvals
+   * back a little longer and never lets a flood through.
    */
   private synchronized FloodGuard.Status flood(Instant now) {
-    if (floodStatus != null
+    if (!floodDirty
+        && floodStatus != null
         && floodCheckedAt != null
         && !now.isBefore(floodCheckedAt)
         && Duration.between(floodCheckedAt, now).compareTo(FLOOD_REFRESH) < 0) {
       return floodStatus;
     }
+    floodDirty = false;
     floodCheckedAt = now;
     floodStatus = evaluateFlood(now);
     return floodStatus;
@@ -263,6 +279,10 @@ final class Controller implements AutoCloseable {
       return;
     }
     CertificateSigningRequest csr = csrInformer.getStore().getByKey(name);
+    if (decided.contains(name)) {
+      queue.forget(name); // written already; the cache has not caught up yet
+      return;
+    }
     for (int attempt = 0; csr != null && isPendingKubeletServing(csr); attempt++) {
       Optional<Conflict> conflict = handle(csr);
       if (conflict.isEmpty()) {
@@ -356,6 +376,7 @@ final class Controller implements AutoCloseable {
             decision.reason(), Log.q(decision.message()));
         metrics.decided(decision.result(), decision.reason(), false, seconds(start));
         events.record(csr, decision instanceof Decision.Deny, decision.reason(), decision.message());
+        decided.add(name);
         return Optional.empty();
       }
       case GONE -> {

@@ -5,6 +5,7 @@ import dev.kcert.core.expiry.ExpiryReport;
 import dev.kcert.core.expiry.HumanDuration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -23,27 +24,18 @@ public final class ExpirationText {
   public static String render(ExpiryReport report) {
     TabWriter tw = TabWriter.kubeadm();
     tw.line("CERTIFICATE\tEXPIRES\tRESIDUAL TIME\tCERTIFICATE AUTHORITY\tEXTERNALLY MANAGED");
-    for (ExpiryEntry e : report.certificates()) {
-      if (!e.hasDate()) {
-        tw.line(marker(e) + e.name() + "\t\t\t\t");
-      } else {
-        tw.line(
-            e.name()
-                + "\t"
-                + DATE.format(e.expirationDate())
-                + "\t"
-                + HumanDuration.format(e.residualSeconds())
-                + "\t"
-                + e.caName()
-                + "\t"
-                + yesNo(e.externallyManaged()));
-      }
-    }
+    rows(tw, report.certificates(), true);
     tw.line("");
     tw.line("CERTIFICATE AUTHORITY\tEXPIRES\tRESIDUAL TIME\tEXTERNALLY MANAGED");
-    for (ExpiryEntry e : report.authorities()) {
+    rows(tw, report.authorities(), false);
+    return tw.render();
+  }
+
+  /** One line per entry; the certificate table has a CA column, the CA table has not. */
+  private static void rows(TabWriter tw, List<ExpiryEntry> entries, boolean caColumn) {
+    for (ExpiryEntry e : entries) {
       if (!e.hasDate()) {
-        tw.line(marker(e) + e.name() + "\t\t\t");
+        tw.line(marker(e) + e.name() + (caColumn ? "\t\t\t\t" : "\t\t\t"));
       } else {
         tw.line(
             e.name()
@@ -52,10 +44,10 @@ public final class ExpirationText {
                 + "\t"
                 + HumanDuration.format(e.residualSeconds())
                 + "\t"
+                + (caColumn ? e.caName() + "\t" : "")
                 + yesNo(e.externallyManaged()));
       }
     }
-    return tw.render();
   }
 
   private static String marker(ExpiryEntry e) {

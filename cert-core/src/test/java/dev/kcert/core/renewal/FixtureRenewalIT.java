@@ -7,6 +7,7 @@ import dev.kcert.core.model.CatalogueEntry;
 import dev.kcert.core.pki.PkiLayout;
 import dev.kcert.core.renewal.RenewalPlanner.Options;
 import dev.kcert.core.renewal.RenewalPlanner.Status;
+import dev.kcert.core.testing.Openssl;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

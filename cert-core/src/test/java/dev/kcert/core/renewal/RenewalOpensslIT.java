@@ -9,6 +9,7 @@ import dev.kcert.core.model.Catalogue;
 import dev.kcert.core.model.CatalogueEntry;
 import dev.kcert.core.pki.PkiLayout;
 import dev.kcert.core.renewal.RenewalPlanner.Options;
+import dev.kcert.core.testing.Openssl;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;

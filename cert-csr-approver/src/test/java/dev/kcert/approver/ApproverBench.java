@@ -25,7 +25,9 @@ import java.util.stream.IntStream;
  * </ol>
  *
  * <p>Prints one tab-separated line: {@code backlog_count backlog_s stream_count p50_ms p99_ms
- * max_ms peak_rss_mib}. Usage: {@code ApproverBench JAR [BACKLOG [RATE [SECONDS]]]}.
+ * max_ms peak_rss_mib}. Usage: {@code ApproverBench JAR [BACKLOG [RATE [SECONDS]]]}; the system
+ * properties {@code kcert.approver.jvm} and {@code kcert.approver.workers} change the approver's JVM
+ * options and worker count (default 4).
  */
 public final class ApproverBench {
   /** The JVM options of the approver's image, with the heap of a 256 MiB memory limit. */
@@ -64,7 +66,7 @@ public final class ApproverBench {
       // the image's JVM settings (see its Dockerfile), with the heap a 256 MiB pod limit gives it
       command.addAll(List.of(System.getProperty("kcert.approver.jvm", JVM).trim().split("\\s+")));
       command.addAll(List.of("-jar", jar.toString(), "--kubeconfig", kubeconfig.toString(),
-          "--leader-elect=false", "--http-port=-1", "--workers=4"));
+          "--leader-elect=false", "--http-port=-1", "--workers=" + System.getProperty("kcert.approver.workers", "4")));
       Process approver =
           new ProcessBuilder(command)
               .redirectOutput(dir.resolve("approver.log").toFile())

@@ -1,6 +1,5 @@
 package dev.kcert.core.generate;
 
-import dev.kcert.core.keys.KeyAlgorithm;
 import dev.kcert.core.keys.KeyPairs;
 import dev.kcert.core.kubeconfig.Kubeconfig;
 import dev.kcert.core.model.Catalogue;
@@ -174,8 +173,4 @@ public final class PkiGenerator {
     return s.getBytes(StandardCharsets.US_ASCII);
   }
 
-  /** The key algorithm of new keys when none is asked for. */
-  public static KeyAlgorithm defaultKeyAlgorithm() {
-    return KeyAlgorithm.RSA_2048;
-  }
 }

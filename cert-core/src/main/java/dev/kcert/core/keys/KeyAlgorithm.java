@@ -48,14 +48,6 @@ public enum KeyAlgorithm {
     return "RSA".equals(jcaName);
   }
 
-  /** The signature algorithm a CA with a key of this type signs with. */
-  public String signatureAlgorithm() {
-    return switch (this) {
-      case RSA_2048, RSA_3072, RSA_4096 -> "SHA256withRSA";
-      case ECDSA_P256 -> "SHA256withECDSA";
-      case ECDSA_P384 -> "SHA384withECDSA";
-    };
-  }
 
   public KeyPair generate() {
     try {

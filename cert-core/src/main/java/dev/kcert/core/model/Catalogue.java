@@ -202,10 +202,6 @@ public final class Catalogue {
 
   private Catalogue() {}
 
-  /** Every entry kubeadm reports: CAs, leaves, kubeconfigs. */
-  public static List<CatalogueEntry> standard() {
-    return Stream.of(CAS, LEAVES, KUBECONFIGS).flatMap(List::stream).toList();
-  }
 
   /** The entries that {@code renew} accepts by name: leaves and kubeconfigs. */
   public static List<CatalogueEntry> renewable() {

@@ -11,7 +11,6 @@ import java.security.PrivateKey;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.RSAPrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.List;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.DERBitString;
@@ -138,8 +137,4 @@ public final class PrivateKeys {
     }
   }
 
-  /** The PEM types kcert writes, for callers that check a file's first block. */
-  public static List<String> types() {
-    return List.of(PKCS1_RSA, SEC1_EC, PKCS8);
-  }
 }

@@ -41,10 +41,8 @@ public final class AtomicFiles {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       tmp = null;
       syncDirectory(dir);
-    } catch (AccessDeniedException e) {
-      throw KcertException.about(target, "cannot write: permission denied", e);
     } catch (IOException e) {
-      throw KcertException.about(target, "cannot write: " + KcertException.oneLine(e), e);
+      throw cannotWrite(target, e);
     } finally {
       deleteQuietly(tmp);
     }
@@ -66,13 +64,16 @@ public final class AtomicFiles {
       Path done = tmp;
       tmp = null;
       return done;
-    } catch (AccessDeniedException e) {
-      throw KcertException.about(target, "cannot write: permission denied", e);
     } catch (IOException e) {
-      throw KcertException.about(target, "cannot write: " + KcertException.oneLine(e), e);
+      throw cannotWrite(target, e);
     } finally {
       deleteQuietly(tmp);
     }
+  }
+
+  private static KcertException cannotWrite(Path target, IOException e) {
+    String why = e instanceof AccessDeniedException ? "permission denied" : KcertException.oneLine(e);
+    return KcertException.about(target, "cannot write: " + why, e);
   }
 
   private static void deleteQuietly(Path tmp) {

@@ -39,9 +39,4 @@ public record CertificateTemplate(
     }
   }
 
-  /** The same subject with another validity window. */
-  public CertificateTemplate withValidity(Instant newNotBefore, Instant newNotAfter) {
-    return new CertificateTemplate(
-        commonName, organizations, dnsNames, ipAddresses, extKeyUsages, ca, newNotBefore, newNotAfter);
-  }
 }

@@ -5,6 +5,7 @@ import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
 import java.security.interfaces.ECKey;
 import java.security.interfaces.RSAKey;
 import java.security.spec.ECGenParameterSpec;
@@ -20,6 +21,8 @@ public enum KeyAlgorithm {
   RSA_4096("RSA-4096", "RSA", 4096),
   ECDSA_P256("ECDSA-P256", "EC", 256),
   ECDSA_P384("ECDSA-P384", "EC", 384);
+
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final String displayName;
   private final String jcaName;
@@ -48,15 +51,14 @@ public enum KeyAlgorithm {
     return "RSA".equals(jcaName);
   }
 
-
+  /** A new key pair of this type. */
   public KeyPair generate() {
     try {
-      KeyPairGenerator gen = KeyPairGenerator.getInstance(jcaName);
       if (isRsa()) {
-        gen.initialize(size);
-      } else {
-        gen.initialize(new ECGenParameterSpec(size == 256 ? "secp256r1" : "secp384r1"));
+        return RsaKeyGenerator.generate(size, RANDOM);
       }
+      KeyPairGenerator gen = KeyPairGenerator.getInstance(jcaName);
+      gen.initialize(new ECGenParameterSpec(size == 256 ? "secp256r1" : "secp384r1"), RANDOM);
       return gen.generateKeyPair();
     } catch (GeneralSecurityException e) {
       throw new KcertException("cannot generate " + displayName + " key: " + e.getMessage(), e);

@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 
 /**
@@ -146,11 +147,19 @@ public final class RenewalPlanner {
    *     key to reuse is missing or does not match; nothing is planned then
    */
   public static Plan plan(PkiLayout layout, List<CatalogueEntry> entries, Options o) {
+    try (KeyMaker maker = new KeyMaker()) {
+      return plan(layout, entries, o, maker);
+    }
+  }
+
+  private static Plan plan(
+      PkiLayout layout, List<CatalogueEntry> entries, Options o, KeyMaker maker) {
     CaStore cas = new CaStore(layout);
     Instant now = o.clock().instant();
     List<String> warnings = new ArrayList<>();
     List<Item> items = new ArrayList<>();
     List<Existing> toRenew = new ArrayList<>();
+    List<Future<KeyPair>> keys = new ArrayList<>();
     for (CatalogueEntry e : entries) {
       Path file = layout.certFile(e);
       Existing ex = Existing.read(layout, e);
@@ -168,21 +177,39 @@ public final class RenewalPlanner {
         items.add(new Item(e, file, Status.NOT_DUE, oldNotAfter, null, null, null));
         continue;
       }
-      items.add(null); // filled in below, once the keys exist
+      items.add(null); // filled in below, once the keys are made
       toRenew.add(ex);
+      keys.add(key(layout, ex, o, maker));
     }
 
-    List<KeyPair> keys = keys(layout, toRenew, o);
     int next = 0;
     for (int i = 0; i < items.size(); i++) {
       if (items.get(i) != null) {
         continue;
       }
       Existing ex = toRenew.get(next);
-      KeyPair pair = keys.get(next++);
+      KeyPair pair = KeyMaker.await(keys.get(next++));
       items.set(i, renewal(layout, ex, pair, cas.forEntry(ex.entry()), o, now, warnings));
     }
     return new Plan(List.copyOf(items), List.copyOf(warnings));
+  }
+
+  /**
+   * The key of a renewal: the existing one with {@code reuseKey} (checked against its
+   * certificate), else a new one, made in the background; {@code null} in a dry run, which makes
+   * none.
+   */
+  private static Future<KeyPair> key(PkiLayout layout, Existing ex, Options o, KeyMaker maker) {
+    if (o.reuseKey()) {
+      PrivateKey key = ex.key(layout);
+      if (!KeyPairs.matches(key, ex.certificate().getPublicKey())) {
+        throw new KcertException(
+            ex.keySource(layout) + ": private key does not match the certificate; cannot reuse it");
+      }
+      return KeyMaker.ready(new KeyPair(ex.certificate().getPublicKey(), key));
+    }
+    KeyAlgorithm algorithm = algorithm(ex, o); // fails early on a key type kcert does not make
+    return o.dryRun() ? KeyMaker.ready(null) : maker.make(algorithm);
   }
 
   private static Item renewal(
@@ -265,31 +292,6 @@ public final class RenewalPlanner {
         renewed.getNotAfter().toInstant(),
         keyDescription,
         change);
-  }
-
-  /**
-   * The key of every renewal: the existing one with {@code reuseKey} (checked against its
-   * certificate), else a new one, made in parallel; {@code null}s in a dry run, which makes none.
-   */
-  private static List<KeyPair> keys(PkiLayout layout, List<Existing> toRenew, Options o) {
-    List<KeyPair> keys = new ArrayList<>();
-    for (Existing ex : toRenew) {
-      if (o.reuseKey()) {
-        PrivateKey key = ex.key(layout);
-        if (!KeyPairs.matches(key, ex.certificate().getPublicKey())) {
-          throw new KcertException(
-              ex.keySource(layout) + ": private key does not match the certificate; cannot reuse it");
-        }
-        keys.add(new KeyPair(ex.certificate().getPublicKey(), key));
-      } else {
-        algorithm(ex, o); // fails early on a key type kcert does not make
-        keys.add(null);
-      }
-    }
-    if (o.reuseKey() || o.dryRun()) {
-      return keys;
-    }
-    return toRenew.parallelStream().map(ex -> algorithm(ex, o).generate()).toList();
   }
 
   /** The type of a renewal's new key: the one asked for, else the old key's. */

@@ -6,12 +6,5 @@ import picocli.CommandLine.Command;
 @Command(
     name = "certs",
     mixinStandardHelpOptions = true,
-    description = "Commands related to handling kubeadm control-plane certificates.",
-    subcommands = {
-      CheckExpirationCommand.class,
-      RenewCommand.class,
-      GenerateCsrCommand.class,
-      ImportCommand.class,
-      InitCommand.class
-    })
-public final class CertsCommand {}
+    description = "Commands related to handling kubeadm control-plane certificates.")
+public final class CertsCommand {} // its subcommands: Kcert.CERTS

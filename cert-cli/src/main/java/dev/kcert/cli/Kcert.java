@@ -3,7 +3,10 @@ package dev.kcert.cli;
 import dev.kcert.core.model.KcertException;
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,7 +18,6 @@ import picocli.CommandLine.ScopeType;
     mixinStandardHelpOptions = true,
     versionProvider = Kcert.Version.class,
     description = "Lifecycle tooling for kubeadm control-plane certificates.",
-    subcommands = {CertsCommand.class, DemoCommand.class},
     footer = {
       "",
       "Exit codes: 0 success, 1 error, 2 bad usage; see each command's help for the rest."
@@ -45,7 +47,7 @@ public final class Kcert {
       PrintWriter err = new PrintWriter(System.err, true);
       code = FastPath.run(fast.get(), Clock.systemUTC(), out, err);
     } else {
-      code = newCommandLine(Clock.systemUTC()).execute(args);
+      code = newCommandLine(Clock.systemUTC(), args).execute(args);
     }
     System.exit(code);
   }
@@ -57,10 +59,36 @@ public final class Kcert {
         : ex.getClass().getSimpleName() + ": " + KcertException.oneLine(ex);
   }
 
-  /** A command line wired with kcert's error handling, for {@code main} and for tests. */
+  /** A command line with every command, wired with kcert's error handling. */
   public static CommandLine newCommandLine(Clock clock) {
+    return newCommandLine(clock, new String[0]);
+  }
+
+  /**
+   * A command line for {@code args}: picocli builds each command's model from its annotations when
+   * the command is added, which is a good part of start-up, so when {@code args} name a command
+   * plainly ({@code certs renew ...}, {@code demo ...}) only that command is added. Anything else
+   * (help, an option first, an unknown name) gets every command, for full usage and suggestions.
+   */
+  static CommandLine newCommandLine(Clock clock, String[] args) {
     Kcert root = new Kcert(clock);
     CommandLine cl = new CommandLine(root);
+    String first = args.length > 0 ? args[0] : "";
+    String second = args.length > 1 ? args[1] : "";
+    boolean oneCert = first.equals("certs") && CERTS.containsKey(second);
+    if (!first.equals("demo")) {
+      CommandLine certs = new CommandLine(new CertsCommand());
+      CERTS.forEach(
+          (name, command) -> {
+            if (!oneCert || name.equals(second)) {
+              certs.addSubcommand(command.get());
+            }
+          });
+      cl.addSubcommand(certs);
+    }
+    if (!oneCert) {
+      cl.addSubcommand(new DemoCommand());
+    }
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
           PrintWriter err = commandLine.getErr();
@@ -74,6 +102,17 @@ public final class Kcert {
     cl.setExitCodeExceptionMapper(
         ex -> ex instanceof CommandLine.ParameterException ? ExitCodes.USAGE : ExitCodes.ERROR);
     return cl;
+  }
+
+  /** The subcommands of {@code kcert certs}, named as their annotations name them, in help order. */
+  static final Map<String, Supplier<Object>> CERTS = new LinkedHashMap<>();
+
+  static {
+    CERTS.put("check-expiration", CheckExpirationCommand::new);
+    CERTS.put("renew", RenewCommand::new);
+    CERTS.put("generate-csr", GenerateCsrCommand::new);
+    CERTS.put("import", ImportCommand::new);
+    CERTS.put("init", InitCommand::new);
   }
 
   /** The version from the jar's manifest. */

@@ -44,7 +44,7 @@ final class Cli {
   static Run run(Clock clock, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cl = Kcert.newCommandLine(clock);
+    CommandLine cl = Kcert.newCommandLine(clock, args); // as main builds it
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     int code = cl.execute(args);

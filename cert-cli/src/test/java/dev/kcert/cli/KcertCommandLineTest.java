@@ -1,0 +1,68 @@
+package dev.kcert.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** main adds only the command a command line names; the rest of the tree stays as declared. */
+class KcertCommandLineTest {
+  @Test
+  void registryNamesEachCommandAsItsAnnotationDoes() {
+    Kcert.CERTS.forEach(
+        (name, command) -> assertThat(new CommandLine(command.get()).getCommandName()).isEqualTo(name));
+  }
+
+  @Test
+  void fullTreeHasEveryCommandInHelpOrder() {
+    CommandLine cl = Kcert.newCommandLine(Cli.CLOCK);
+    assertThat(cl.getSubcommands().keySet()).containsExactly("certs", "demo");
+    assertThat(cl.getSubcommands().get("certs").getSubcommands().keySet())
+        .containsExactly("check-expiration", "renew", "generate-csr", "import", "init");
+  }
+
+  @Test
+  void aNamedCommandGetsOnlyItsOwnModel() {
+    CommandLine cl = Kcert.newCommandLine(Cli.CLOCK, new String[] {"certs", "renew", "all"});
+    assertThat(cl.getSubcommands().keySet()).containsExactly("certs");
+    assertThat(cl.getSubcommands().get("certs").getSubcommands().keySet()).containsExactly("renew");
+    CommandLine demo = Kcert.newCommandLine(Cli.CLOCK, new String[] {"demo"});
+    assertThat(demo.getSubcommands().keySet()).containsExactly("demo");
+  }
+
+  @Test
+  void anythingElseGetsTheWholeTree() {
+    for (List<String> args :
+        List.of(
+            List.<String>of(),
+            List.of("--help"),
+            List.of("certs"),
+            List.of("certs", "--help"),
+            List.of("certs", "renw"),
+            List.of("--stacktrace", "certs", "renew"))) {
+      CommandLine cl = Kcert.newCommandLine(Cli.CLOCK, args.toArray(String[]::new));
+      assertThat(cl.getSubcommands().get("certs").getSubcommands()).as(args.toString()).hasSize(5);
+      assertThat(cl.getSubcommands()).as(args.toString()).containsKey("demo");
+    }
+  }
+
+  @Test
+  void usageAndSuggestionsStillListEveryCommand() {
+    Cli.Run certs = Cli.run("certs", "--help");
+    assertThat(certs.out()).contains("check-expiration", "renew", "generate-csr", "import", "init");
+    Cli.Run typo = Cli.run("certs", "renw");
+    assertThat(typo.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(typo.err()).contains("renw").contains("renew");
+  }
+
+  @Test
+  void inheritedOptionReachesAnAddedCommand() {
+    Cli.Run plain = Cli.run("certs", "renew", "nosuch");
+    Cli.Run traced = Cli.run("certs", "renew", "nosuch", "--stacktrace");
+    assertThat(plain.code()).isEqualTo(ExitCodes.ERROR);
+    assertThat(plain.err()).startsWith("error: unknown certificate 'nosuch'").doesNotContain("\tat ");
+    assertThat(traced.code()).isEqualTo(ExitCodes.ERROR);
+    assertThat(traced.err()).contains("\tat dev.kcert.");
+  }
+}

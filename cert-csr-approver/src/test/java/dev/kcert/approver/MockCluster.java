@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.http.Buffer;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -34,8 +33,8 @@ import java.util.regex.Pattern;
  *
  * <p>The CRUD mock serves only the {@code status} and {@code scale} subresources, so a PUT to
  * {@code .../approval} would never be answered. This dispatcher stores such a PUT through the
- * mock's own status-update path, which keeps the real API server's rules that matter here: the
- * body's conditions are stored, and a stale resourceVersion is answered with 409.
+ * mock's own update path, which keeps the real API server's rules that matter here: the body's
+ * conditions are stored, and a stale resourceVersion is answered with 409.
  */
 public final class MockCluster implements AutoCloseable {
   private static final Pattern APPROVAL =
@@ -110,33 +109,16 @@ public final class MockCluster implements AutoCloseable {
   }
 
   /**
-   * Serves {@code PUT .../approval} as the API server does for what the approver relies on: 409
-   * when the body's resourceVersion is not the stored one, otherwise the body's status is stored
-   * (through the mock's status path, which bumps the resourceVersion and notifies watchers).
+   * Serves {@code PUT .../approval} as the API server does for what the approver relies on: the
+   * body is stored through the mock's own update path, which answers 409 when the body's
+   * resourceVersion is not the stored one, bumps the resourceVersion and notifies watchers. (The
+   * mock's status path would ignore the body's resourceVersion.)
    */
-  private static synchronized MockResponse approve(KubernetesCrudDispatcher crud, RecordedRequest request) {
+  private static MockResponse approve(KubernetesCrudDispatcher crud, RecordedRequest request) {
     String path = request.getPath().replaceFirst("\\?.*$", "");
     String objectPath = path.substring(0, path.length() - "/approval".length());
-    byte[] body = request.getBody().readByteArray();
-    MockResponse current =
-        crud.dispatch(new RecordedRequest(request.getHttpVersion(), HttpMethod.GET, objectPath,
-            request.getHeaders(), new Buffer()));
-    if (current.code() != 200) {
-      return current;
-    }
-    CertificateSigningRequest stored =
-        Serialization.unmarshal(current.getBody().readUtf8(), CertificateSigningRequest.class);
-    CertificateSigningRequest sent =
-        Serialization.unmarshal(new String(body, StandardCharsets.UTF_8), CertificateSigningRequest.class);
-    String storedRv = stored.getMetadata().getResourceVersion();
-    String sentRv = sent.getMetadata() == null ? null : sent.getMetadata().getResourceVersion();
-    if (sentRv != null && !sentRv.equals(storedRv)) {
-      return new MockResponse().setResponseCode(409).setBody(
-          "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Conflict\","
-              + "\"code\":409,\"message\":\"the object has been modified\"}");
-    }
-    return crud.dispatch(new RecordedRequest(request.getHttpVersion(), HttpMethod.PUT, objectPath + "/status",
-        request.getHeaders(), new Buffer(body)));
+    return crud.dispatch(new RecordedRequest(request.getHttpVersion(), HttpMethod.PUT, objectPath,
+        request.getHeaders(), request.getBody()));
   }
 
   public KubernetesClient client() {

@@ -16,6 +16,7 @@ public final class Approver implements AutoCloseable {
   private final Metrics metrics;
   private final Controller controller;
   private final Leadership leadership;
+  private final EventRecorder events;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
   private HealthServer http;
 
@@ -23,7 +24,8 @@ public final class Approver implements AutoCloseable {
     this.settings = settings;
     this.metrics = new Metrics(new PrometheusRegistry());
     ApprovalPolicy policy = new ApprovalPolicy(settings.policy());
-    EventRecorder events = new EventRecorder(client, settings.eventNamespace(), settings.identity(), clock);
+    this.events =
+        new EventRecorder(client, settings.eventNamespace(), settings.identity(), clock, metrics::eventDropped);
     ApprovalWriter writer = new ApprovalWriter(client, clock);
     Controller[] self = new Controller[1];
     this.leadership = new Leadership(client, settings, () -> self[0].enqueueAll());
@@ -80,6 +82,7 @@ public final class Approver implements AutoCloseable {
     }
     leadership.close();
     controller.close();
+    events.close();
     if (http != null) {
       http.close();
     }

@@ -15,6 +15,7 @@ final class Metrics {
   final PrometheusRegistry registry;
   private final Counter decisions;
   private final Counter writeErrors;
+  private final Counter eventsDropped;
   private final Histogram latency;
 
   Metrics(PrometheusRegistry registry) {
@@ -29,6 +30,11 @@ final class Metrics {
         Counter.builder()
             .name("kcert_approver_write_errors_total")
             .help("Approval writes that failed for another reason than a conflict")
+            .register(registry);
+    eventsDropped =
+        Counter.builder()
+            .name("kcert_approver_events_dropped_total")
+            .help("Events not sent because the queue to the API server was full")
             .register(registry);
     latency =
         Histogram.builder()
@@ -47,6 +53,10 @@ final class Metrics {
 
   void writeError() {
     writeErrors.inc();
+  }
+
+  void eventDropped() {
+    eventsDropped.inc();
   }
 
   double decisionCount(String result, String reason, boolean dryRun) {

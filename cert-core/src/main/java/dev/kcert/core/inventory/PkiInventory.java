@@ -13,13 +13,17 @@ import dev.kcert.core.pem.Pem;
 import dev.kcert.core.pem.PemBlock;
 import dev.kcert.core.pem.PrivateKeys;
 import dev.kcert.core.pki.PkiLayout;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -36,6 +40,9 @@ public final class PkiInventory {
   private final InventoryOptions options;
   private final List<Problem> problems = new ArrayList<>();
   private final Map<String, InventoryRow> cas = new HashMap<>();
+  /** The CA files' bytes, base64-encoded as kubeconfigs embed them (made when first compared). */
+  private final Map<String, byte[]> caFiles = new HashMap<>();
+  private final Map<String, String> caFilesBase64 = new HashMap<>();
 
   private PkiInventory(PkiLayout layout, InventoryOptions options) {
     this.layout = layout;
@@ -75,20 +82,23 @@ public final class PkiInventory {
   private InventoryRow readCa(CatalogueEntry ca) {
     Path crt = layout.certFile(ca);
     Path key = layout.keyFile(ca);
-    if (!exists(crt)) {
-      return new InventoryRow(ca, crt, RowStatus.MISSING, null, false, null);
-    }
     X509Certificate cert;
     try {
-      cert = Certificates.readBundle(crt).get(0);
+      byte[] pem = readIfPresent(crt);
+      if (pem == null) {
+        return new InventoryRow(ca, crt, RowStatus.MISSING, null, false, null);
+      }
+      cert = Certificates.parseBundle(pem, crt.toString()).get(0);
+      caFiles.put(ca.name(), pem);
     } catch (KcertException e) {
       return invalid(ca, crt, e.getMessage());
     }
     if (cert.getBasicConstraints() < 0) {
       error(ca, crt + ": is not a CA certificate (basicConstraints CA:FALSE or absent)");
     }
-    boolean external = !exists(key);
-    if (!external && Files.isDirectory(key)) {
+    FileKind keyKind = kind(key);
+    boolean external = keyKind == FileKind.MISSING;
+    if (keyKind == FileKind.DIRECTORY) {
       error(ca, key + ": is a directory, not a file");
     } else if (!external && options.checkKeys()) {
       checkKey(ca, key, null, cert);
@@ -100,23 +110,25 @@ public final class PkiInventory {
     Path crt = layout.certFile(leaf);
     Path key = layout.keyFile(leaf);
     boolean external = caExternal(leaf);
-    if (!exists(crt)) {
-      return new InventoryRow(leaf, crt, RowStatus.MISSING, null, external, null);
-    }
     X509Certificate cert;
     try {
-      cert = Certificates.readBundle(crt).get(0);
+      byte[] pem = readIfPresent(crt);
+      if (pem == null) {
+        return new InventoryRow(leaf, crt, RowStatus.MISSING, null, external, null);
+      }
+      cert = Certificates.parseBundle(pem, crt.toString()).get(0);
     } catch (KcertException e) {
       return invalid(leaf, crt, e.getMessage(), external);
     }
     checkIssuer(leaf, crt, cert);
-    if (!exists(key)) {
+    FileKind keyKind = kind(key);
+    if (keyKind == FileKind.MISSING) {
       warn(
           leaf,
           key
               + ": missing"
               + (external ? " (" + leaf.caName() + " is externally managed)" : ""));
-    } else if (Files.isDirectory(key)) {
+    } else if (keyKind == FileKind.DIRECTORY) {
       error(leaf, key + ": is a directory, not a file");
     } else if (options.checkKeys()) {
       checkKey(leaf, key, null, cert);
@@ -127,13 +139,14 @@ public final class PkiInventory {
   private InventoryRow readKubeconfig(CatalogueEntry kc) {
     Path file = layout.kubeconfigFile(kc);
     boolean external = caExternal(kc);
-    if (!exists(file)) {
-      return new InventoryRow(kc, file, RowStatus.MISSING, null, external, null);
-    }
     X509Certificate cert;
     KubeconfigCredentials creds;
     try {
-      creds = Kubeconfig.read(file).credentials();
+      byte[] yaml = readIfPresent(file);
+      if (yaml == null) {
+        return new InventoryRow(kc, file, RowStatus.MISSING, null, external, null);
+      }
+      creds = Kubeconfig.parse(yaml, file).credentials();
       CredentialRef certRef = creds.clientCertificate();
       if (certRef == null) {
         throw KcertException.about(
@@ -158,12 +171,13 @@ public final class PkiInventory {
 
   private InventoryRow readKubeletFile(CatalogueEntry k) {
     Path file = layout.certFile(k);
-    if (!exists(file)) {
-      return new InventoryRow(k, file, RowStatus.MISSING, null, false, null);
-    }
     List<X509Certificate> bundle;
     try {
-      bundle = Certificates.readBundle(file);
+      byte[] pem = readIfPresent(file);
+      if (pem == null) {
+        return new InventoryRow(k, file, RowStatus.MISSING, null, false, null);
+      }
+      bundle = Certificates.parseBundle(pem, file.toString());
     } catch (KcertException e) {
       return invalid(k, file, e.getMessage());
     }
@@ -212,6 +226,9 @@ public final class PkiInventory {
     if (ca == null || !ca.isPresent() || caRef == null) {
       return;
     }
+    if (caRef.isEmbedded() && caRef.embedded().equals(caFileBase64(e.caName()))) {
+      return; // the CA file's very bytes, as kubeadm embeds them: no need to decode and compare
+    }
     try {
       // compare encodings; no need to parse the embedded copy
       byte[] embedded =
@@ -230,6 +247,13 @@ public final class PkiInventory {
     } catch (java.security.cert.CertificateEncodingException ex) {
       error(e, file + ": cannot encode certificate: " + KcertException.oneLine(ex));
     }
+  }
+
+  private String caFileBase64(String caName) {
+    byte[] file = caFiles.get(caName);
+    return file == null
+        ? null
+        : caFilesBase64.computeIfAbsent(caName, n -> Base64.getEncoder().encodeToString(file));
   }
 
   private void checkKey(CatalogueEntry e, Path keyFile, CredentialRef ref, X509Certificate cert) {
@@ -272,7 +296,43 @@ public final class PkiInventory {
     problems.add(new Problem(Severity.WARNING, e.name(), message));
   }
 
-  private static boolean exists(Path p) {
-    return Files.exists(p, LinkOption.NOFOLLOW_LINKS) || Files.exists(p);
+  /*
+   * File checks cost system calls, and a fleet scan makes tens of thousands of them: the common
+   * case (the file is there) is read or stat'ed once, and the rarer cases are told apart only when
+   * that first call fails.
+   */
+
+  /**
+   * A file's bytes, or null when nothing is there. A dangling symbolic link is something: its read
+   * error is the file's error.
+   */
+  private static byte[] readIfPresent(Path p) {
+    try {
+      return Pem.readFile(p);
+    } catch (KcertException e) {
+      if (e.getCause() instanceof NoSuchFileException && !Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  private enum FileKind {
+    MISSING,
+    DIRECTORY,
+    FILE
+  }
+
+  /** What is at {@code p}: a dangling link counts as a file, whose read will say what is wrong. */
+  private static FileKind kind(Path p) {
+    try {
+      return Files.readAttributes(p, BasicFileAttributes.class).isDirectory()
+          ? FileKind.DIRECTORY
+          : FileKind.FILE;
+    } catch (NoSuchFileException e) {
+      return Files.exists(p, LinkOption.NOFOLLOW_LINKS) ? FileKind.FILE : FileKind.MISSING;
+    } catch (IOException e) {
+      return FileKind.MISSING; // as Files.exists has it when the answer cannot be had
+    }
   }
 }

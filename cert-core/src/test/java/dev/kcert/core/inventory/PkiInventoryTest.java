@@ -132,6 +132,66 @@ class PkiInventoryTest {
   }
 
   @Test
+  void anEmbeddedCaWrittenOtherwiseIsTheSameCa() throws Exception {
+    // the same certificate with 76-character lines and a comment: other bytes, same CA
+    Path admin = layout.kubeconfigDir().resolve("admin.conf");
+    String text = Files.readString(admin);
+    String pem = new String(Pem.decodeBase64(field(text, "certificate-authority-data")), StandardCharsets.US_ASCII);
+    String body = pem.replaceAll("-----[A-Z ]+-----", "").replace("\n", "");
+    StringBuilder rewrapped = new StringBuilder("# the cluster CA\n-----BEGIN CERTIFICATE-----\n");
+    for (int i = 0; i < body.length(); i += 76) {
+      rewrapped.append(body, i, Math.min(body.length(), i + 76)).append('\n');
+    }
+    rewrapped.append("-----END CERTIFICATE-----\n");
+    String embedded = java.util.Base64.getEncoder().encodeToString(rewrapped.toString().getBytes(StandardCharsets.US_ASCII));
+    Files.writeString(admin, text.replace(field(text, "certificate-authority-data"), embedded));
+    assertThat(scan().problems()).isEmpty();
+  }
+
+  @Test
+  void anEmbeddedCaThatIsAnotherCertificateIsAWarning() throws Exception {
+    Path admin = layout.kubeconfigDir().resolve("admin.conf");
+    String text = Files.readString(admin);
+    String other = java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(layout.certDir().resolve("front-proxy-ca.crt")));
+    Files.writeString(admin, text.replace(field(text, "certificate-authority-data"), other));
+    assertThat(scan().problems())
+        .containsExactly(new Problem(Problem.Severity.WARNING, "admin.conf",
+            admin + ": cluster certificate authority differs from ca.crt"));
+  }
+
+  @Test
+  void anEmbeddedCaWithoutACertificateIsAnError() throws Exception {
+    Path admin = layout.kubeconfigDir().resolve("admin.conf");
+    String text = Files.readString(admin);
+    String notACert = java.util.Base64.getEncoder().encodeToString("just text\n".getBytes(StandardCharsets.US_ASCII));
+    Files.writeString(admin, text.replace(field(text, "certificate-authority-data"), notACert));
+    assertThat(errors(scan()))
+        .containsExactly(admin + " (certificate-authority-data): does not contain a valid PEM encoded certificate");
+  }
+
+  @Test
+  void aKeyReplacedByADirectoryIsAnError() throws Exception {
+    Path key = layout.certDir().resolve("apiserver.key");
+    Files.delete(key);
+    Files.createDirectory(key);
+    Path caKey = layout.certDir().resolve("front-proxy-ca.key");
+    Files.delete(caKey);
+    Files.createDirectory(caKey);
+    Inventory inv = scan();
+    assertThat(errors(inv))
+        .containsExactlyInAnyOrder(key + ": is a directory, not a file", caKey + ": is a directory, not a file");
+    assertThat(inv.row("front-proxy-ca").orElseThrow().externallyManaged()).isFalse();
+  }
+
+  @Test
+  void aDanglingKeyLinkIsThereButUnreadable() throws Exception {
+    Path key = layout.certDir().resolve("apiserver.key");
+    Files.delete(key);
+    Files.createSymbolicLink(key, tmp.resolve("gone.key"));
+    assertThat(errors(scan())).containsExactly(key + ": no such file");
+  }
+
+  @Test
   void aFileReplacedByADirectoryIsAnInvalidRow() throws Exception {
     Path crt = layout.certDir().resolve("etcd/peer.crt");
     Files.delete(crt);

@@ -26,9 +26,6 @@ public final class Pem {
    * @throws KcertException when the file is missing, a directory, or unreadable
    */
   public static byte[] readFile(Path file) {
-    if (Files.isDirectory(file)) {
-      throw KcertException.about(file, "is a directory, not a file");
-    }
     try {
       return Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
@@ -36,6 +33,10 @@ public final class Pem {
     } catch (AccessDeniedException e) {
       throw KcertException.about(file, "permission denied", e);
     } catch (IOException e) {
+      // asked only now: a directory opens, and fails at the first read
+      if (Files.isDirectory(file)) {
+        throw KcertException.about(file, "is a directory, not a file");
+      }
       throw KcertException.about(file, "cannot read: " + KcertException.oneLine(e), e);
     }
   }
@@ -98,12 +99,12 @@ public final class Pem {
         && text.indexOf('\t') < 0) {
       return Base64.getDecoder().decode(text); // the usual case: one line, nothing to strip
     }
-    byte[] compact = new byte[text.length()];
+    // characters past U+00FF become '?' and those past U+007F negative bytes: both refused below
+    byte[] compact = text.getBytes(StandardCharsets.ISO_8859_1);
     int n = 0;
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c != '\n' && c != '\r' && c != ' ' && c != '\t') {
-        compact[n++] = (byte) (c < 0x80 ? c : '?');
+    for (byte b : compact) {
+      if (b != '\n' && b != '\r' && b != ' ' && b != '\t') {
+        compact[n++] = b;
       }
     }
     return Base64.getDecoder().decode(n == compact.length ? compact : Arrays.copyOf(compact, n));

@@ -71,4 +71,13 @@ class PemTest {
     assertThatThrownBy(() -> Certificates.readBundle(missing))
         .hasMessage(missing + ": no such file");
   }
+
+  @Test
+  void base64AcrossLinesIgnoresOnlyWhiteSpace() {
+    assertThat(Pem.decodeBase64("QUJD\r\nREVG\n\tR0g=")).isEqualTo("ABCDEFGH".getBytes());
+    assertThat(Pem.decodeBase64("QUJDREVGR0g=")).isEqualTo("ABCDEFGH".getBytes());
+    for (String bad : new String[] {"QUJD\nRE\u00e9VG", "QUJD\nRE\u20acVG", "QUJD\nRE*VG", "QUJD\nREV\uFFFDG"}) {
+      assertThatThrownBy(() -> Pem.decodeBase64(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+    }
+  }
 }

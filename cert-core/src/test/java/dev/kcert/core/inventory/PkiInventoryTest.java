@@ -122,9 +122,7 @@ class PkiInventoryTest {
 
   @Test
   void garbageBase64InAKubeconfigIsAnInvalidRow() throws Exception {
-    Path admin = layout.kubeconfigDir().resolve("admin.conf");
-    String text = Files.readString(admin);
-    Files.writeString(admin, text.replace(field(text, "client-certificate-data"), "not-base64!"));
+    Path admin = setAdminField("client-certificate-data", "not-base64!");
     InventoryRow row = scan().row("admin.conf").orElseThrow();
     assertThat(row.isInvalid()).isTrue();
     assertThat(row.error())
@@ -143,17 +141,14 @@ class PkiInventoryTest {
       rewrapped.append(body, i, Math.min(body.length(), i + 76)).append('\n');
     }
     rewrapped.append("-----END CERTIFICATE-----\n");
-    String embedded = java.util.Base64.getEncoder().encodeToString(rewrapped.toString().getBytes(StandardCharsets.US_ASCII));
-    Files.writeString(admin, text.replace(field(text, "certificate-authority-data"), embedded));
+    setAdminField("certificate-authority-data", base64(rewrapped.toString()));
     assertThat(scan().problems()).isEmpty();
   }
 
   @Test
   void anEmbeddedCaThatIsAnotherCertificateIsAWarning() throws Exception {
-    Path admin = layout.kubeconfigDir().resolve("admin.conf");
-    String text = Files.readString(admin);
-    String other = java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(layout.certDir().resolve("front-proxy-ca.crt")));
-    Files.writeString(admin, text.replace(field(text, "certificate-authority-data"), other));
+    Path admin = setAdminField("certificate-authority-data",
+        base64(Files.readString(layout.certDir().resolve("front-proxy-ca.crt"))));
     assertThat(scan().problems())
         .containsExactly(new Problem(Problem.Severity.WARNING, "admin.conf",
             admin + ": cluster certificate authority differs from ca.crt"));
@@ -161,10 +156,7 @@ class PkiInventoryTest {
 
   @Test
   void anEmbeddedCaWithoutACertificateIsAnError() throws Exception {
-    Path admin = layout.kubeconfigDir().resolve("admin.conf");
-    String text = Files.readString(admin);
-    String notACert = java.util.Base64.getEncoder().encodeToString("just text\n".getBytes(StandardCharsets.US_ASCII));
-    Files.writeString(admin, text.replace(field(text, "certificate-authority-data"), notACert));
+    Path admin = setAdminField("certificate-authority-data", base64("just text\n"));
     assertThat(errors(scan()))
         .containsExactly(admin + " (certificate-authority-data): does not contain a valid PEM encoded certificate");
   }
@@ -269,6 +261,18 @@ class PkiInventoryTest {
 
   private static List<String> errors(Inventory inv) {
     return inv.problems().stream().filter(Problem::isError).map(Problem::message).toList();
+  }
+
+  /** Sets one field of admin.conf to {@code value}; returns the file. */
+  private Path setAdminField(String name, String value) throws Exception {
+    Path admin = layout.kubeconfigDir().resolve("admin.conf");
+    String text = Files.readString(admin);
+    Files.writeString(admin, text.replace(field(text, name), value));
+    return admin;
+  }
+
+  private static String base64(String text) {
+    return java.util.Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.US_ASCII));
   }
 
   private static String field(String yaml, String name) {

@@ -23,7 +23,6 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -40,9 +39,8 @@ public final class PkiInventory {
   private final InventoryOptions options;
   private final List<Problem> problems = new ArrayList<>();
   private final Map<String, InventoryRow> cas = new HashMap<>();
-  /** The CA files' bytes, base64-encoded as kubeconfigs embed them (made when first compared). */
+  /** The CA files' bytes, which kubeadm embeds in kubeconfigs as they are. */
   private final Map<String, byte[]> caFiles = new HashMap<>();
-  private final Map<String, String> caFilesBase64 = new HashMap<>();
 
   private PkiInventory(PkiLayout layout, InventoryOptions options) {
     this.layout = layout;
@@ -226,13 +224,14 @@ public final class PkiInventory {
     if (ca == null || !ca.isPresent() || caRef == null) {
       return;
     }
-    if (caRef.isEmbedded() && caRef.embedded().equals(caFileBase64(e.caName()))) {
-      return; // the CA file's very bytes, as kubeadm embeds them: no need to decode and compare
-    }
     try {
+      byte[] pem = caRef.load();
+      if (Arrays.equals(pem, caFiles.get(e.caName()))) {
+        return; // the CA file's very bytes: nothing to parse
+      }
       // compare encodings; no need to parse the embedded copy
       byte[] embedded =
-          Pem.parse(caRef.load(), caRef.describe()).stream()
+          Pem.parse(pem, caRef.describe()).stream()
               .filter(b -> Certificates.PEM_TYPE.equals(b.type()))
               .map(PemBlock::der)
               .findFirst()
@@ -247,13 +246,6 @@ public final class PkiInventory {
     } catch (java.security.cert.CertificateEncodingException ex) {
       error(e, file + ": cannot encode certificate: " + KcertException.oneLine(ex));
     }
-  }
-
-  private String caFileBase64(String caName) {
-    byte[] file = caFiles.get(caName);
-    return file == null
-        ? null
-        : caFilesBase64.computeIfAbsent(caName, n -> Base64.getEncoder().encodeToString(file));
   }
 
   private void checkKey(CatalogueEntry e, Path keyFile, CredentialRef ref, X509Certificate cert) {

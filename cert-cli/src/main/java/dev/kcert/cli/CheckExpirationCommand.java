@@ -12,7 +12,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParseResult;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code kcert certs check-expiration}. */
@@ -88,8 +87,6 @@ public final class CheckExpirationCommand implements Callable<Integer> {
       arity = "0..*",
       description = "Folders to report on instead of --cert-dir/--kubeconfig-dir, one after another.")
   List<Path> roots = new ArrayList<>();
-
-  @ParentCommand CertsCommand parent;
 
   @Spec CommandSpec spec;
 

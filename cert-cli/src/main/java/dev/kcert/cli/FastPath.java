@@ -96,9 +96,7 @@ final class FastPath {
       return CheckExpiration.run(request, clock, out, err);
     } catch (RuntimeException e) {
       out.flush();
-      err.println("error: " + Kcert.errorMessage(e));
-      err.flush();
-      return ExitCodes.ERROR;
+      return Kcert.reportError(e, err, false);
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.kcert.cli;
 
+import dev.kcert.cli.output.ExpirationText;
 import dev.kcert.core.model.Catalogue;
 import dev.kcert.core.model.CatalogueEntry;
 import dev.kcert.core.renewal.FileOps;
@@ -118,7 +119,7 @@ public final class ImportCommand implements Callable<Integer> {
               + " imported into "
               + i.target()
               + " (expires "
-              + RenewCommand.DATE.format(i.notAfter())
+              + ExpirationText.DATE.format(i.notAfter())
               + ")");
     }
     out.println();

@@ -52,6 +52,16 @@ public final class Kcert {
     System.exit(code);
   }
 
+  /** Prints an error as kcert does, {@code error: } and one line (and the trace when asked). */
+  static int reportError(Throwable ex, PrintWriter err, boolean stacktrace) {
+    err.println("error: " + errorMessage(ex));
+    if (stacktrace) {
+      ex.printStackTrace(err);
+    }
+    err.flush();
+    return ExitCodes.ERROR;
+  }
+
   /** The one-line message of an error, as kcert prints it after {@code error: }. */
   static String errorMessage(Throwable ex) {
     return ex instanceof KcertException || ex instanceof IllegalArgumentException
@@ -90,15 +100,7 @@ public final class Kcert {
       cl.addSubcommand(new DemoCommand());
     }
     cl.setExecutionExceptionHandler(
-        (ex, commandLine, parseResult) -> {
-          PrintWriter err = commandLine.getErr();
-          err.println("error: " + errorMessage(ex));
-          if (root.stacktrace) {
-            ex.printStackTrace(err);
-          }
-          err.flush();
-          return ExitCodes.ERROR;
-        });
+        (ex, commandLine, parseResult) -> reportError(ex, commandLine.getErr(), root.stacktrace));
     cl.setExitCodeExceptionMapper(
         ex -> ex instanceof CommandLine.ParameterException ? ExitCodes.USAGE : ExitCodes.ERROR);
     return cl;

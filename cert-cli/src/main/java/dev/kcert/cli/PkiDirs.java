@@ -10,21 +10,21 @@ public final class PkiDirs {
       names = "--cert-dir",
       paramLabel = "DIR",
       description = "The folder holding the certificates (default: ${DEFAULT-VALUE}).",
-      defaultValue = "/etc/kubernetes/pki")
+      defaultValue = PkiLayout.CERT_DIR)
   Path certDir;
 
   @Option(
       names = "--kubeconfig-dir",
       paramLabel = "DIR",
       description = "The folder holding the kubeconfig files (default: ${DEFAULT-VALUE}).",
-      defaultValue = "/etc/kubernetes")
+      defaultValue = PkiLayout.KUBECONFIG_DIR)
   Path kubeconfigDir;
 
   @Option(
       names = "--kubelet-dir",
       paramLabel = "DIR",
       description = "The kubelet's certificate folder (default: ${DEFAULT-VALUE}).",
-      defaultValue = "/var/lib/kubelet/pki")
+      defaultValue = PkiLayout.KUBELET_DIR)
   Path kubeletDir;
 
   public PkiLayout layout() {

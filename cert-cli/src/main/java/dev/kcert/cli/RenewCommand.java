@@ -1,5 +1,6 @@
 package dev.kcert.cli;
 
+import dev.kcert.cli.output.ExpirationText;
 import dev.kcert.cli.output.TabWriter;
 import dev.kcert.core.expiry.Durations;
 import dev.kcert.core.keys.KeyAlgorithm;
@@ -15,10 +16,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -62,9 +60,6 @@ import picocli.CommandLine.Spec;
       ExitCodes.RENEW_HELP
     })
 public final class RenewCommand implements Callable<Integer> {
-  static final DateTimeFormatter DATE =
-      DateTimeFormatter.ofPattern("MMM dd, yyyy HH:mm 'UTC'", Locale.ENGLISH)
-          .withZone(ZoneOffset.UTC);
 
   @Parameters(index = "0", paramLabel = "NAME", description = "What to renew: a name, or all.")
   String name;
@@ -276,7 +271,7 @@ public final class RenewCommand implements Callable<Integer> {
       case NOT_DUE ->
           i.entry().name()
               + ": expires "
-              + DATE.format(i.oldNotAfter())
+              + ExpirationText.DATE.format(i.oldNotAfter())
               + ", not within "
               + Durations.format(renewWithin)
               + "; skipped";
@@ -287,7 +282,7 @@ public final class RenewCommand implements Callable<Integer> {
     TabWriter tw = TabWriter.kubeadm();
     tw.line("CERTIFICATE\tEXPIRES\tNEW EXPIRY\tACTION");
     for (Item i : plan.items()) {
-      String old = i.oldNotAfter() == null ? "-" : DATE.format(i.oldNotAfter());
+      String old = i.oldNotAfter() == null ? "-" : ExpirationText.DATE.format(i.oldNotAfter());
       String action =
           switch (i.status()) {
             case RENEW -> reuseKey ? "renew (same key)" : "renew (new " + i.keyDescription() + " key)";
@@ -295,7 +290,7 @@ public final class RenewCommand implements Callable<Integer> {
             case EXTERNAL_CA -> "skip: external " + i.entry().caName();
             case NOT_DUE -> "skip: not within " + Durations.format(renewWithin);
           };
-      String renewed = i.newNotAfter() == null ? "-" : DATE.format(i.newNotAfter());
+      String renewed = i.newNotAfter() == null ? "-" : ExpirationText.DATE.format(i.newNotAfter());
       tw.line(i.entry().name() + "\t" + old + "\t" + renewed + "\t" + action);
     }
     return tw.render();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -30,12 +31,34 @@ public final class ExpirationDocument {
 
   private ExpirationDocument() {}
 
-  public static String json(ExpiryReport report) {
-    return json(report, null);
+  /** kubeadm's JSON layout: four-space indent, {@code "key": value}, empty {@code []}. */
+  private static final class JsonHolder {
+    static final ObjectWriter WRITER;
+
+    static {
+      DefaultPrettyPrinter pp =
+          new DefaultPrettyPrinter()
+              .withSeparators(
+                  Separators.createDefaultInstance()
+                      .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                      .withObjectEmptySeparator("")
+                      .withArrayEmptySeparator(""));
+      DefaultIndenter indenter = new DefaultIndenter("    ", "\n");
+      pp.indentObjectsWith(indenter);
+      pp.indentArraysWith(indenter);
+      WRITER = new ObjectMapper().writer(pp);
+    }
   }
 
-  public static String yaml(ExpiryReport report) {
-    return yaml(report, null);
+  /** Go's YAML layout: no document marker, quotes only where Go's encoder puts them. */
+  private static final class YamlHolder {
+    static final YAMLMapper MAPPER =
+        new YAMLMapper(
+            YAMLFactory.builder()
+                .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                .stringQuotingChecker(new GoYamlQuoting())
+                .build());
   }
 
   /**
@@ -50,18 +73,8 @@ public final class ExpirationDocument {
     if (source != null) {
       root.put("source", source);
     }
-    DefaultPrettyPrinter pp =
-        new DefaultPrettyPrinter()
-            .withSeparators(
-                Separators.createDefaultInstance()
-                    .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
-                    .withObjectEmptySeparator("")
-                    .withArrayEmptySeparator(""));
-    DefaultIndenter indenter = new DefaultIndenter("    ", "\n");
-    pp.indentObjectsWith(indenter);
-    pp.indentArraysWith(indenter);
     try {
-      return new ObjectMapper().writer(pp).writeValueAsString(root) + "\n";
+      return JsonHolder.WRITER.writeValueAsString(root) + "\n";
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
@@ -79,15 +92,8 @@ public final class ExpirationDocument {
     if (source != null) {
       root.put("source", source);
     }
-    YAMLMapper mapper =
-        new YAMLMapper(
-            YAMLFactory.builder()
-                .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-                .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-                .stringQuotingChecker(new GoYamlQuoting())
-                .build());
     try {
-      return mapper.writeValueAsString(root);
+      return YamlHolder.MAPPER.writeValueAsString(root);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

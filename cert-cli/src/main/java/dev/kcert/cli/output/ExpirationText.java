@@ -14,8 +14,8 @@ import java.util.Locale;
  * way kubeadm shows missing ones.
  */
 public final class ExpirationText {
-  /** Go's {@code "Jan 02, 2006 15:04 MST"} in UTC. */
-  static final DateTimeFormatter DATE =
+  /** Go's {@code "Jan 02, 2006 15:04 MST"} in UTC, as kubeadm's tables show dates. */
+  public static final DateTimeFormatter DATE =
       DateTimeFormatter.ofPattern("MMM dd, yyyy HH:mm 'UTC'", Locale.ENGLISH)
           .withZone(ZoneOffset.UTC);
 

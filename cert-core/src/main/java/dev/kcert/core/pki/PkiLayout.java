@@ -10,9 +10,14 @@ import java.nio.file.Path;
  * /var/lib/kubelet/pki}).
  */
 public record PkiLayout(Path certDir, Path kubeconfigDir, Path kubeletDir) {
-  public static final Path DEFAULT_CERT_DIR = Path.of("/etc/kubernetes/pki");
-  public static final Path DEFAULT_KUBECONFIG_DIR = Path.of("/etc/kubernetes");
-  public static final Path DEFAULT_KUBELET_DIR = Path.of("/var/lib/kubelet/pki");
+  /** kubeadm's folders, as text for option defaults. */
+  public static final String CERT_DIR = "/etc/kubernetes/pki";
+
+  public static final String KUBECONFIG_DIR = "/etc/kubernetes";
+  public static final String KUBELET_DIR = "/var/lib/kubelet/pki";
+  public static final Path DEFAULT_CERT_DIR = Path.of(CERT_DIR);
+  public static final Path DEFAULT_KUBECONFIG_DIR = Path.of(KUBECONFIG_DIR);
+  public static final Path DEFAULT_KUBELET_DIR = Path.of(KUBELET_DIR);
 
   /** The usual layout below one {@code /etc/kubernetes}-like root. */
   public static PkiLayout under(Path root) {

@@ -27,6 +27,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Takes stock of a node's PKI: every catalogue entry becomes a row, present, missing or invalid. A
@@ -99,7 +100,7 @@ public final class PkiInventory {
     if (keyKind == FileKind.DIRECTORY) {
       error(ca, key + ": is a directory, not a file");
     } else if (!external && options.checkKeys()) {
-      checkKey(ca, key, null, cert);
+      checkKeyFile(ca, key, cert);
     }
     return new InventoryRow(ca, crt, RowStatus.PRESENT, cert, external, null);
   }
@@ -129,7 +130,7 @@ public final class PkiInventory {
     } else if (keyKind == FileKind.DIRECTORY) {
       error(leaf, key + ": is a directory, not a file");
     } else if (options.checkKeys()) {
-      checkKey(leaf, key, null, cert);
+      checkKeyFile(leaf, key, cert);
     }
     return new InventoryRow(leaf, crt, RowStatus.PRESENT, cert, external, null);
   }
@@ -161,7 +162,7 @@ public final class PkiInventory {
       if (keyRef == null) {
         error(kc, file + ": user \"" + creds.userName() + "\" has no client key");
       } else {
-        checkKey(kc, null, keyRef, cert, file);
+        checkKey(kc, keyRef.describe(), keyRef::load, cert);
       }
     }
     return new InventoryRow(kc, file, RowStatus.PRESENT, cert, external, null);
@@ -170,8 +171,9 @@ public final class PkiInventory {
   private InventoryRow readKubeletFile(CatalogueEntry k) {
     Path file = layout.certFile(k);
     List<X509Certificate> bundle;
+    byte[] pem;
     try {
-      byte[] pem = readIfPresent(file);
+      pem = readIfPresent(file);
       if (pem == null) {
         return new InventoryRow(k, file, RowStatus.MISSING, null, false, null);
       }
@@ -188,14 +190,7 @@ public final class PkiInventory {
     } else {
       checkIssuer(k, file, cert);
       if (options.checkKeys()) {
-        try {
-          PrivateKey key = PrivateKeys.read(file);
-          if (!KeyPairs.matches(key, cert.getPublicKey())) {
-            error(k, file + ": private key does not match the certificate");
-          }
-        } catch (KcertException e) {
-          error(k, e.getMessage());
-        }
+        checkKey(k, file.toString(), () -> pem, cert); // the key is in the same file
       }
     }
     return new InventoryRow(k, file, RowStatus.PRESENT, cert, caExternal(k), null);
@@ -248,22 +243,25 @@ public final class PkiInventory {
     }
   }
 
-  private void checkKey(CatalogueEntry e, Path keyFile, CredentialRef ref, X509Certificate cert) {
-    checkKey(e, keyFile, ref, cert, keyFile);
-  }
-
+  /**
+   * Checks that the private key {@code where} names belongs to {@code cert}.
+   *
+   * @param pem loads the key's PEM; a failure to load or parse it is reported as the error
+   */
   private void checkKey(
-      CatalogueEntry e, Path keyFile, CredentialRef ref, X509Certificate cert, Path named) {
+      CatalogueEntry e, String where, Supplier<byte[]> pem, X509Certificate cert) {
     try {
-      PrivateKey key =
-          ref == null ? PrivateKeys.read(keyFile) : PrivateKeys.parse(ref.load(), ref.describe());
+      PrivateKey key = PrivateKeys.parse(pem.get(), where);
       if (!KeyPairs.matches(key, cert.getPublicKey())) {
-        String where = ref == null ? keyFile.toString() : ref.describe();
         error(e, where + ": private key does not match the certificate");
       }
     } catch (KcertException ex) {
       error(e, ex.getMessage());
     }
+  }
+
+  private void checkKeyFile(CatalogueEntry e, Path keyFile, X509Certificate cert) {
+    checkKey(e, keyFile.toString(), () -> Pem.readFile(keyFile), cert);
   }
 
   private boolean caExternal(CatalogueEntry e) {

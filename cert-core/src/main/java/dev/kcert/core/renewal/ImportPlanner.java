@@ -105,12 +105,14 @@ public final class ImportPlanner {
     boolean newKey = Existing.exists(newKeyFile);
     byte[] keyPem;
     String keySource;
+    Kubeconfig targetConfig = null; // read once, when the key is looked for in it
     if (newKey) {
       keyPem = Pem.readFile(newKeyFile);
       keySource = newKeyFile.toString();
     } else if (e.isKubeconfig() && Existing.exists(target)) {
       // the request was made with --reuse-key, or by generate-csr, which leaves the key in the file
-      KubeconfigCredentials creds = Kubeconfig.read(target).credentials();
+      targetConfig = Kubeconfig.read(target);
+      KubeconfigCredentials creds = targetConfig.credentials();
       CredentialRef ref = creds.clientKey();
       if (ref == null) {
         throw KcertException.about(
@@ -138,7 +140,7 @@ public final class ImportPlanner {
         throw KcertException.about(
             target, "missing: import embeds certificates into existing kubeconfig files only");
       }
-      Kubeconfig kc = Kubeconfig.read(target);
+      Kubeconfig kc = targetConfig != null ? targetConfig : Kubeconfig.read(target);
       kc.embedClientCredentials(firstCertPem, keyPem, ca.certificatePem());
       change =
           new ChangeSet(

@@ -1,5 +1,6 @@
 package dev.kcert.core.generate;
 
+import dev.kcert.core.keys.KeyMaker;
 import dev.kcert.core.keys.KeyPairs;
 import dev.kcert.core.kubeconfig.Kubeconfig;
 import dev.kcert.core.model.Catalogue;
@@ -20,11 +21,13 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
+import java.util.concurrent.Future;
 
 /**
  * Builds a complete kubeadm-shaped PKI for one control-plane node, as {@code kubeadm init phase
@@ -47,80 +50,86 @@ public final class PkiGenerator {
     if (options.includeKubeletConf()) {
       kubeconfigs.add(Catalogue.KUBELET_KUBECONFIG);
     }
-    // one key for every CA, leaf, kubeconfig and the service-account pair, made in parallel
-    int keyCount = Catalogue.CAS.size() + Catalogue.LEAVES.size() + kubeconfigs.size() + 1;
-    List<KeyPair> keys =
-        IntStream.range(0, keyCount)
-            .parallel()
-            .mapToObj(i -> options.keyAlgorithm().generate())
-            .toList();
-    int next = 0;
-
     List<PlannedFile> files = new ArrayList<>();
     List<String> reused = new ArrayList<>();
     Map<String, X509Certificate> caCerts = new HashMap<>();
     Map<String, PrivateKey> caKeys = new HashMap<>();
+    List<CatalogueEntry> newCas = new ArrayList<>();
+    // the CAs on disk are checked before any key is made; a reused CA needs none
     for (CatalogueEntry ca : Catalogue.CAS) {
       Path crt = layout.certFile(ca);
       Path key = layout.keyFile(ca);
-      KeyPair pair = keys.get(next++);
-      if (Files.exists(crt)) {
-        if (!Files.exists(key)) {
-          throw KcertException.about(
-              key, "missing: " + ca.name() + " is externally managed; cannot sign with it");
-        }
-        X509Certificate cert = Certificates.readBundle(crt).get(0);
-        PrivateKey caKey = PrivateKeys.read(key);
-        if (cert.getBasicConstraints() < 0) {
-          throw KcertException.about(crt, "is not a CA certificate");
-        }
-        if (!KeyPairs.matches(caKey, cert.getPublicKey())) {
-          throw KcertException.about(key, "does not match " + crt.getFileName());
-        }
-        caCerts.put(ca.name(), cert);
-        caKeys.put(ca.name(), caKey);
-        reused.add(ca.name());
+      if (!Files.exists(crt)) {
+        newCas.add(ca);
         continue;
       }
-      GenerationOptions.Window w = options.windowFor(ca.name(), true);
-      CertificateTemplate t = PkiTemplates.of(ca, node, w.notBefore(), w.notAfter());
-      X509Certificate cert = CertificateSigner.selfSignedCa(t, pair);
+      if (!Files.exists(key)) {
+        throw KcertException.about(
+            key, "missing: " + ca.name() + " is externally managed; cannot sign with it");
+      }
+      X509Certificate cert = Certificates.readBundle(crt).get(0);
+      PrivateKey caKey = PrivateKeys.read(key);
+      if (cert.getBasicConstraints() < 0) {
+        throw KcertException.about(crt, "is not a CA certificate");
+      }
+      if (!KeyPairs.matches(caKey, cert.getPublicKey())) {
+        throw KcertException.about(key, "does not match " + crt.getFileName());
+      }
       caCerts.put(ca.name(), cert);
-      caKeys.put(ca.name(), pair.getPrivate());
-      files.add(certFile(crt, cert));
-      files.add(keyFile(key, pair));
+      caKeys.put(ca.name(), caKey);
+      reused.add(ca.name());
     }
 
-    for (CatalogueEntry leaf : Catalogue.LEAVES) {
-      KeyPair pair = keys.get(next++);
-      X509Certificate cert = signLeaf(leaf, node, options, pair, caCerts, caKeys);
-      files.add(certFile(layout.certFile(leaf), cert));
-      files.add(keyFile(layout.keyFile(leaf), pair));
-    }
+    try (KeyMaker maker = new KeyMaker()) {
+      // one key for every new CA, leaf, kubeconfig and the service-account pair, in this order
+      int keyCount = newCas.size() + Catalogue.LEAVES.size() + 1 + kubeconfigs.size();
+      Deque<Future<KeyPair>> keys = new ArrayDeque<>();
+      for (int i = 0; i < keyCount; i++) {
+        keys.add(maker.make(options.keyAlgorithm()));
+      }
 
-    KeyPair sa = keys.get(next++);
-    files.add(keyFile(layout.serviceAccountKey(), sa));
-    files.add(
-        new PlannedFile(
-            layout.serviceAccountPub(),
-            ascii(PublicKeys.toPem(sa.getPublic())),
-            AtomicFiles.PUBLIC));
+      for (CatalogueEntry ca : newCas) {
+        KeyPair pair = KeyMaker.await(keys.remove());
+        GenerationOptions.Window w = options.windowFor(ca.name(), true);
+        CertificateTemplate t = PkiTemplates.of(ca, node, w.notBefore(), w.notAfter());
+        X509Certificate cert = CertificateSigner.selfSignedCa(t, pair);
+        caCerts.put(ca.name(), cert);
+        caKeys.put(ca.name(), pair.getPrivate());
+        files.add(certFile(layout.certFile(ca), cert));
+        files.add(keyFile(layout.keyFile(ca), pair));
+      }
 
-    byte[] caPem = ascii(Certificates.toPem(caCerts.get(Catalogue.CA)));
-    for (CatalogueEntry kc : kubeconfigs) {
-      KeyPair pair = keys.get(next++);
-      X509Certificate cert = signLeaf(kc, node, options, pair, caCerts, caKeys);
-      Path path = layout.kubeconfigFile(kc);
-      Kubeconfig config =
-          Kubeconfig.create(
-              path,
-              node.clusterName(),
-              node.serverUrl(),
-              caPem,
-              PkiTemplates.kubeconfigUser(kc, node),
-              ascii(Certificates.toPem(cert)),
-              ascii(PrivateKeys.toPem(pair)));
-      files.add(new PlannedFile(path, config.render(), AtomicFiles.PRIVATE));
+      for (CatalogueEntry leaf : Catalogue.LEAVES) {
+        KeyPair pair = KeyMaker.await(keys.remove());
+        X509Certificate cert = signLeaf(leaf, node, options, pair, caCerts, caKeys);
+        files.add(certFile(layout.certFile(leaf), cert));
+        files.add(keyFile(layout.keyFile(leaf), pair));
+      }
+
+      KeyPair sa = KeyMaker.await(keys.remove());
+      files.add(keyFile(layout.serviceAccountKey(), sa));
+      files.add(
+          new PlannedFile(
+              layout.serviceAccountPub(),
+              ascii(PublicKeys.toPem(sa.getPublic())),
+              AtomicFiles.PUBLIC));
+
+      byte[] caPem = ascii(Certificates.toPem(caCerts.get(Catalogue.CA)));
+      for (CatalogueEntry kc : kubeconfigs) {
+        KeyPair pair = KeyMaker.await(keys.remove());
+        X509Certificate cert = signLeaf(kc, node, options, pair, caCerts, caKeys);
+        Path path = layout.kubeconfigFile(kc);
+        Kubeconfig config =
+            Kubeconfig.create(
+                path,
+                node.clusterName(),
+                node.serverUrl(),
+                caPem,
+                PkiTemplates.kubeconfigUser(kc, node),
+                ascii(Certificates.toPem(cert)),
+                ascii(PrivateKeys.toPem(pair)));
+        files.add(new PlannedFile(path, config.render(), AtomicFiles.PRIVATE));
+      }
     }
     return new Plan(List.copyOf(files), List.copyOf(reused));
   }

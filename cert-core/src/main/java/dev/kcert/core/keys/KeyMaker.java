@@ -1,6 +1,5 @@
-package dev.kcert.core.renewal;
+package dev.kcert.core.keys;
 
-import dev.kcert.core.keys.KeyAlgorithm;
 import dev.kcert.core.model.KcertException;
 import java.security.KeyPair;
 import java.util.concurrent.CompletableFuture;
@@ -12,13 +11,13 @@ import java.util.concurrent.Future;
 /**
  * Makes new keys on background threads, one per core, so that planning (reading files, signing the
  * certificates whose keys are ready) goes on while the rest are made. RSA key generation is nearly
- * all of the time a renewal takes. The threads start with the first key asked for.
+ * all of the time a renewal or a new PKI takes. The threads start with the first key asked for.
  */
-final class KeyMaker implements AutoCloseable {
+public final class KeyMaker implements AutoCloseable {
   private ExecutorService pool;
 
   /** A key of type {@code algorithm}, being made. */
-  Future<KeyPair> make(KeyAlgorithm algorithm) {
+  public Future<KeyPair> make(KeyAlgorithm algorithm) {
     if (pool == null) {
       pool =
           Executors.newFixedThreadPool(
@@ -33,12 +32,12 @@ final class KeyMaker implements AutoCloseable {
   }
 
   /** A key that needs no making (an existing key, or none in a dry run). */
-  static Future<KeyPair> ready(KeyPair pair) {
+  public static Future<KeyPair> ready(KeyPair pair) {
     return CompletableFuture.completedFuture(pair);
   }
 
   /** Waits for a key; its generation's failure is rethrown as it was. */
-  static KeyPair await(Future<KeyPair> key) {
+  public static KeyPair await(Future<KeyPair> key) {
     try {
       return key.get();
     } catch (ExecutionException e) {

@@ -2,7 +2,7 @@ package dev.kcert.core.renewal;
 
 import dev.kcert.core.csr.CsrBuilder;
 import dev.kcert.core.keys.KeyAlgorithm;
-import dev.kcert.core.keys.KeyPairs;
+import dev.kcert.core.keys.KeyMaker;
 import dev.kcert.core.model.CatalogueEntry;
 import dev.kcert.core.model.KcertException;
 import dev.kcert.core.pem.PrivateKeys;
@@ -12,9 +12,9 @@ import dev.kcert.core.pki.PkiLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.PrivateKey;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Future;
 
 /**
  * {@code renew --csr-only}: a key and a certificate request for each selected certificate, with the
@@ -55,46 +55,41 @@ public final class CsrPlanner {
       Path csrDir,
       KeyAlgorithm keyAlgorithm,
       boolean reuseKey) {
-    List<CsrFiles> files = new ArrayList<>();
     List<CatalogueEntry> missing = new ArrayList<>();
-    for (CatalogueEntry e : entries) {
-      Existing ex = Existing.read(layout, e);
-      if (ex == null) {
-        missing.add(e);
-        continue;
-      }
-      CertificateInfo info = CertificateInfo.of(ex.certificate());
-      KeyPair pair;
-      if (reuseKey) {
-        PrivateKey key = ex.key(layout);
-        if (!KeyPairs.matches(key, ex.certificate().getPublicKey())) {
-          throw new KcertException(
-              ex.keySource(layout) + ": private key does not match the certificate; cannot reuse it");
+    List<Existing> found = new ArrayList<>();
+    List<CertificateInfo> infos = new ArrayList<>();
+    List<Future<KeyPair>> keys = new ArrayList<>();
+    List<CsrFiles> files = new ArrayList<>();
+    try (KeyMaker maker = new KeyMaker()) {
+      for (CatalogueEntry e : entries) {
+        Existing ex = Existing.read(layout, e);
+        if (ex == null) {
+          missing.add(e);
+          continue;
         }
-        pair = new KeyPair(ex.certificate().getPublicKey(), key);
-      } else {
-        KeyAlgorithm alg =
-            keyAlgorithm != null
-                ? keyAlgorithm
-                : KeyAlgorithm.of(ex.certificate().getPublicKey())
-                    .orElseThrow(
-                        () ->
-                            new KcertException(
-                                ex.file()
-                                    + ": its key is not a type kcert generates; choose one with"
-                                    + " --key-algorithm"));
-        pair = alg.generate();
+        found.add(ex);
+        infos.add(CertificateInfo.of(ex.certificate()));
+        keys.add(
+            reuseKey
+                ? KeyMaker.ready(ex.reusableKey(layout))
+                : maker.make(ex.newKeyAlgorithm(keyAlgorithm)));
       }
-      String csr =
-          CsrBuilder.build(
-              info.commonName(), info.organizations(), info.dnsNames(), info.ipAddresses(), pair);
-      files.add(
-          new CsrFiles(
-              e,
-              csrDir.resolve(e.name() + ".csr"),
-              csr.getBytes(StandardCharsets.US_ASCII),
-              reuseKey ? null : csrDir.resolve(e.name() + ".key"),
-              reuseKey ? null : PrivateKeys.toPem(pair).getBytes(StandardCharsets.US_ASCII)));
+      for (int i = 0; i < found.size(); i++) {
+        Existing ex = found.get(i);
+        CatalogueEntry e = ex.entry();
+        CertificateInfo info = infos.get(i);
+        KeyPair pair = KeyMaker.await(keys.get(i));
+        String csr =
+            CsrBuilder.build(
+                info.commonName(), info.organizations(), info.dnsNames(), info.ipAddresses(), pair);
+        files.add(
+            new CsrFiles(
+                e,
+                csrDir.resolve(e.name() + ".csr"),
+                csr.getBytes(StandardCharsets.US_ASCII),
+                reuseKey ? null : csrDir.resolve(e.name() + ".key"),
+                reuseKey ? null : PrivateKeys.toPem(pair).getBytes(StandardCharsets.US_ASCII)));
+      }
     }
     return new Plan(List.copyOf(files), List.copyOf(missing));
   }

@@ -1,5 +1,7 @@
 package dev.kcert.core.renewal;
 
+import dev.kcert.core.keys.KeyAlgorithm;
+import dev.kcert.core.keys.KeyPairs;
 import dev.kcert.core.kubeconfig.CredentialRef;
 import dev.kcert.core.kubeconfig.Kubeconfig;
 import dev.kcert.core.kubeconfig.KubeconfigCredentials;
@@ -12,6 +14,7 @@ import dev.kcert.core.pki.PkiLayout;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 
@@ -72,6 +75,39 @@ record Existing(
   /** The current private key. */
   PrivateKey key(PkiLayout layout) {
     return PrivateKeys.parse(keyPem(layout), keySource(layout));
+  }
+
+  /**
+   * The current key pair, for {@code --reuse-key}.
+   *
+   * @throws KcertException when the private key does not belong to the certificate
+   */
+  KeyPair reusableKey(PkiLayout layout) {
+    PrivateKey key = key(layout);
+    if (!KeyPairs.matches(key, certificate.getPublicKey())) {
+      throw new KcertException(
+          keySource(layout) + ": private key does not match the certificate; cannot reuse it");
+    }
+    return new KeyPair(certificate.getPublicKey(), key);
+  }
+
+  /**
+   * The type of a new key: {@code asked} when given, else the current key's.
+   *
+   * @throws KcertException when the current key is of a type kcert does not make
+   */
+  KeyAlgorithm newKeyAlgorithm(KeyAlgorithm asked) {
+    if (asked != null) {
+      return asked;
+    }
+    return KeyAlgorithm.of(certificate.getPublicKey())
+        .orElseThrow(
+            () ->
+                new KcertException(
+                    file
+                        + ": its key ("
+                        + KeyAlgorithm.describe(certificate.getPublicKey())
+                        + ") is not a type kcert generates; choose one with --key-algorithm"));
   }
 
   static boolean exists(Path p) {

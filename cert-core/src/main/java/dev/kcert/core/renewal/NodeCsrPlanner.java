@@ -3,6 +3,7 @@ package dev.kcert.core.renewal;
 import dev.kcert.core.csr.CsrBuilder;
 import dev.kcert.core.generate.PlannedFile;
 import dev.kcert.core.keys.KeyAlgorithm;
+import dev.kcert.core.keys.KeyMaker;
 import dev.kcert.core.kubeconfig.Kubeconfig;
 import dev.kcert.core.model.Catalogue;
 import dev.kcert.core.model.CatalogueEntry;
@@ -21,6 +22,7 @@ import java.security.KeyPair;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Future;
 
 /**
  * {@code generate-csr}: keys and certificate requests for a new control-plane node whose
@@ -44,13 +46,8 @@ public final class NodeCsrPlanner {
    * @throws KcertException when {@code ca.crt}, which the kubeconfig files embed, is missing
    */
   public static List<PlannedFile> plan(PkiLayout layout, NodeParameters node, KeyAlgorithm alg) {
-    // the requests carry no validity; a template needs one
-    Instant t0 = Instant.EPOCH;
-    Instant t1 = t0.plusSeconds(1);
     List<CatalogueEntry> entries = new ArrayList<>(Catalogue.LEAVES);
     entries.addAll(kubeconfigs());
-    List<KeyPair> keys = entries.parallelStream().map(e -> alg.generate()).toList();
-
     Path caFile = layout.certFile(Catalogue.ca(Catalogue.CA));
     if (!Existing.exists(caFile)) {
       throw KcertException.about(
@@ -59,10 +56,25 @@ public final class NodeCsrPlanner {
     byte[] caPem = Pem.readFile(caFile);
     Certificates.parseBundle(caPem, caFile.toString());
 
+    try (KeyMaker maker = new KeyMaker()) {
+      List<Future<KeyPair>> keys = entries.stream().map(e -> maker.make(alg)).toList();
+      return files(layout, node, entries, keys, caPem);
+    }
+  }
+
+  private static List<PlannedFile> files(
+      PkiLayout layout,
+      NodeParameters node,
+      List<CatalogueEntry> entries,
+      List<Future<KeyPair>> keys,
+      byte[] caPem) {
+    // the requests carry no validity; a template needs one
+    Instant t0 = Instant.EPOCH;
+    Instant t1 = t0.plusSeconds(1);
     List<PlannedFile> files = new ArrayList<>();
     for (int i = 0; i < entries.size(); i++) {
       CatalogueEntry e = entries.get(i);
-      KeyPair pair = keys.get(i);
+      KeyPair pair = KeyMaker.await(keys.get(i));
       CertificateTemplate t = PkiTemplates.of(e, node, t0, t1);
       byte[] csr =
           ascii(

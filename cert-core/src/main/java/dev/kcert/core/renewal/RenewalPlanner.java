@@ -1,7 +1,7 @@
 package dev.kcert.core.renewal;
 
 import dev.kcert.core.keys.KeyAlgorithm;
-import dev.kcert.core.keys.KeyPairs;
+import dev.kcert.core.keys.KeyMaker;
 import dev.kcert.core.kubeconfig.Kubeconfig;
 import dev.kcert.core.model.Catalogue;
 import dev.kcert.core.model.CatalogueEntry;
@@ -14,7 +14,6 @@ import dev.kcert.core.pki.PkiLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -201,14 +200,10 @@ public final class RenewalPlanner {
    */
   private static Future<KeyPair> key(PkiLayout layout, Existing ex, Options o, KeyMaker maker) {
     if (o.reuseKey()) {
-      PrivateKey key = ex.key(layout);
-      if (!KeyPairs.matches(key, ex.certificate().getPublicKey())) {
-        throw new KcertException(
-            ex.keySource(layout) + ": private key does not match the certificate; cannot reuse it");
-      }
-      return KeyMaker.ready(new KeyPair(ex.certificate().getPublicKey(), key));
+      return KeyMaker.ready(ex.reusableKey(layout));
     }
-    KeyAlgorithm algorithm = algorithm(ex, o); // fails early on a key type kcert does not make
+    // fails early on a key type kcert does not make
+    KeyAlgorithm algorithm = ex.newKeyAlgorithm(o.keyAlgorithm());
     return o.dryRun() ? KeyMaker.ready(null) : maker.make(algorithm);
   }
 
@@ -243,7 +238,7 @@ public final class RenewalPlanner {
             ? KeyAlgorithm.of(pair.getPublic())
                 .map(KeyAlgorithm::displayName)
                 .orElse(KeyAlgorithm.describe(pair.getPublic()))
-            : algorithm(ex, o).displayName();
+            : ex.newKeyAlgorithm(o.keyAlgorithm()).displayName();
     if (o.dryRun()) {
       return new Item(e, ex.file(), Status.RENEW, ex.certificate().getNotAfter().toInstant(),
           newNotAfter, keyDescription, null);
@@ -262,7 +257,7 @@ public final class RenewalPlanner {
     ChangeSet change;
     if (e.isKubeconfig()) {
       byte[] keyPem = o.reuseKey() ? ex.keyPem(layout) : ascii(PrivateKeys.toPem(pair));
-      Kubeconfig kc = Kubeconfig.read(ex.file());
+      Kubeconfig kc = ex.kubeconfig(); // as read for planning; nothing else uses it now
       kc.embedClientCredentials(certPem, keyPem, ca.certificatePem());
       change =
           new ChangeSet(
@@ -292,21 +287,6 @@ public final class RenewalPlanner {
         renewed.getNotAfter().toInstant(),
         keyDescription,
         change);
-  }
-
-  /** The type of a renewal's new key: the one asked for, else the old key's. */
-  private static KeyAlgorithm algorithm(Existing ex, Options o) {
-    if (o.keyAlgorithm() != null) {
-      return o.keyAlgorithm();
-    }
-    return KeyAlgorithm.of(ex.certificate().getPublicKey())
-        .orElseThrow(
-            () ->
-                new KcertException(
-                    ex.file()
-                        + ": its key ("
-                        + KeyAlgorithm.describe(ex.certificate().getPublicKey())
-                        + ") is not a type kcert generates; choose one with --key-algorithm"));
   }
 
   /** Where a file's backup goes: its path relative to the kubeconfig folder, {@code pki/...}. */

@@ -26,7 +26,6 @@ final class Leadership implements AutoCloseable {
   private final Runnable onStartLeading;
   private final AtomicBoolean leader = new AtomicBoolean();
   private final AtomicBoolean known = new AtomicBoolean();
-  private final AtomicReference<String> currentLeader = new AtomicReference<>("");
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicReference<CompletableFuture<?>> running = new AtomicReference<>();
   private final ScheduledExecutorService restarter =
@@ -47,7 +46,6 @@ final class Leadership implements AutoCloseable {
     if (!settings.leaderElection()) {
       leader.set(true);
       known.set(true);
-      currentLeader.set(settings.identity());
       LOG.info("leader_election=disabled identity={}", settings.identity());
       onStartLeading.run();
       return;
@@ -101,7 +99,6 @@ final class Leadership implements AutoCloseable {
   }
 
   private void newLeader(String identity) {
-    currentLeader.set(identity == null ? "" : identity);
     known.set(true);
     LOG.info("leader_election=observed leader={} identity={}", identity == null ? "none" : identity,
         settings.identity());
@@ -115,10 +112,6 @@ final class Leadership implements AutoCloseable {
   /** Whether a leader, this replica or another, has been seen. */
   boolean isKnown() {
     return known.get();
-  }
-
-  String currentLeader() {
-    return currentLeader.get();
   }
 
   @Override

@@ -1,5 +1,7 @@
 package dev.kcert.approver;
 
+import dev.kcert.core.model.KcertException;
+
 /** Helpers for structured key=value log lines. */
 final class Log {
   private Log() {}
@@ -13,12 +15,8 @@ final class Log {
     return "\"" + v + "\"";
   }
 
+  /** An error's first line, with double quotes made single to sit inside {@code "..."}. */
   static String oneLine(Throwable t) {
-    String m = t.getMessage();
-    if (m == null || m.isBlank()) {
-      m = t.getClass().getSimpleName();
-    }
-    int nl = m.indexOf('\n');
-    return (nl >= 0 ? m.substring(0, nl) : m).trim().replace("\"", "'");
+    return KcertException.oneLine(t).replace("\"", "'");
   }
 }

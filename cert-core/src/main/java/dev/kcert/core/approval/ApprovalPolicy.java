@@ -46,10 +46,6 @@ public final class ApprovalPolicy {
     this.config = Objects.requireNonNull(config);
   }
 
-  public PolicyConfig config() {
-    return config;
-  }
-
   /** The node name a username designates, or empty when it is not a node's username. */
   public static Optional<String> nodeName(String username) {
     if (username != null && username.startsWith(NODE_USER_PREFIX)) {

@@ -28,7 +28,7 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
  * nothing else. The CA decides usages and validity.
  */
 public final class CsrBuilder {
-  public static final String PEM_TYPE = "CERTIFICATE REQUEST";
+  public static final String PEM_TYPE = CsrParser.PEM_TYPE;
 
   private CsrBuilder() {}
 

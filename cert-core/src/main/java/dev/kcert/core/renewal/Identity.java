@@ -33,14 +33,6 @@ public record Identity(
         info.extKeyUsages());
   }
 
-  /** Subject and SANs only: what a CSR carries. */
-  public boolean sameSubjectAndNames(Identity other) {
-    return commonName.equals(other.commonName)
-        && organizations.equals(other.organizations)
-        && dnsNames.equals(other.dnsNames)
-        && ipAddresses.equals(other.ipAddresses);
-  }
-
   /** What differs from {@code other}, for messages; empty when nothing does. */
   public List<String> differences(Identity other, boolean withUsages) {
     List<String> d = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.kcert.core.renewal;
 
+import dev.kcert.core.generate.GenerationOptions;
 import dev.kcert.core.model.KcertException;
 import dev.kcert.core.pki.CertificateInfo;
 import dev.kcert.core.pki.CertificateSigner;
@@ -19,10 +20,10 @@ import java.time.Instant;
  */
 public final class Renewer {
   /** kubeadm backdates certificates by five minutes against clock skew. */
-  public static final Duration BACKDATE = Duration.ofMinutes(5);
+  public static final Duration BACKDATE = GenerationOptions.BACKDATE;
 
   /** kubeadm's default validity of renewed certificates: one year. */
-  public static final Duration DEFAULT_VALIDITY = Duration.ofHours(8760);
+  public static final Duration DEFAULT_VALIDITY = GenerationOptions.DEFAULT_VALIDITY;
 
   private Renewer() {}
 

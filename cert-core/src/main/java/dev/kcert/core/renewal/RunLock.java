@@ -1,5 +1,6 @@
 package dev.kcert.core.renewal;
 
+import dev.kcert.core.pki.AtomicFiles;
 import dev.kcert.core.model.KcertException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -38,7 +39,7 @@ public final class RunLock implements AutoCloseable {
           FileChannel.open(
               file,
               java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+              PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE));
       FileLock l;
       try {
         l = ch.tryLock();

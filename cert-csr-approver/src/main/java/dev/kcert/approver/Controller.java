@@ -138,8 +138,11 @@ final class Controller implements AutoCloseable {
             floodNoticed.remove(name);
             queue.forget(name);
             if (floodActive) {
-              // the pile shrank: judge the held-back requests again now, not after their backoff
-              enqueueAll();
+              // the pile shrank: look again now; when the flood is over, evaluateFlood queues the
+              // held-back requests at once instead of after their backoff (re-judging them all
+              // while it lasts would only hold them back again)
+              floodDirty = true;
+              flood(clock.instant());
             }
           }
         });

@@ -91,4 +91,25 @@ class ModesIT {
       assertThat(cluster.awaitConditions("csr-real", WAIT).get(0).getType()).isEqualTo("Approved");
     }
   }
+
+  @Test
+  void heldBackRequestsAreJudgedAsSoonAsTheFloodEnds() throws Exception {
+    PolicyConfig policy = new PolicyConfig(List.of(), List.of(), KeyPolicy.DEFAULT, Duration.ofDays(367),
+        Duration.ofMinutes(10), false, 0);
+    // a retry would come only after a minute: an approval within WAIT comes from the flood's end
+    Settings s = Settings.defaults(policy, "flood-end")
+        .withLeaderElection(false, Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofMillis(250))
+        .withRetryDelays(Duration.ofMinutes(1), Duration.ofMinutes(5));
+    try (Approver approver = new Approver(cluster.client(), s, Clock.systemUTC())) {
+      approver.start("127.0.0.1", -1);
+      cluster.createCsr("csr-ghost-1", "ghost-1", KubeletCsrs.forNode("ghost-1").dns("ghost-1").pem());
+      cluster.createCsr("csr-ghost-2", "ghost-2", KubeletCsrs.forNode("ghost-2").dns("ghost-2").pem());
+      cluster.createCsr("csr-real", "node-a", KubeletCsrs.forNode("node-a").dns("node-a").pem());
+      MockCluster.await("flood guard", WAIT, () -> approver.decisions("retry", "FloodGuard") >= 1);
+      cluster.deleteCsr("csr-ghost-1");
+      assertThat(cluster.conditions("csr-real")).isEmpty();
+      cluster.deleteCsr("csr-ghost-2");
+      assertThat(cluster.awaitConditions("csr-real", WAIT).get(0).getType()).isEqualTo("Approved");
+    }
+  }
 }

@@ -140,14 +140,7 @@ public final class PkiGenerator {
    * @throws KcertException naming the first file that exists
    */
   public static void write(Plan plan) {
-    for (PlannedFile f : plan.files()) {
-      if (Files.exists(f.path())) {
-        throw KcertException.about(f.path(), "already exists; refusing to overwrite it");
-      }
-    }
-    for (PlannedFile f : plan.files()) {
-      AtomicFiles.writeNew(f.path(), f.content(), f.permissions());
-    }
+    PlannedFile.writeAllNew(plan.files());
   }
 
   /** Plans and writes a new PKI. */

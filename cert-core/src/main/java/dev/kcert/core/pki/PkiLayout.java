@@ -41,6 +41,17 @@ public record PkiLayout(Path certDir, Path kubeconfigDir, Path kubeletDir) {
     return certDir.resolve(e.baseName() + ".key");
   }
 
+  /**
+   * Where {@code generate-csr} leaves a certificate request, and {@code import} looks for it:
+   * beside the certificate ({@code apiserver.csr}) or the kubeconfig ({@code admin.conf.csr}).
+   */
+  public Path csrFile(CatalogueEntry e) {
+    Path target = certFile(e);
+    String name = target.getFileName().toString();
+    return target.resolveSibling(
+        e.isKubeconfig() ? name + ".csr" : name.replaceAll("\\.crt$", "") + ".csr");
+  }
+
   /** The kubeconfig file of a kubeconfig entry. */
   public Path kubeconfigFile(CatalogueEntry e) {
     return kubeconfigDir.resolve(e.baseName());

@@ -1,10 +1,10 @@
 package dev.kcert.core.renewal;
 
 import dev.kcert.core.csr.CsrBuilder;
+import dev.kcert.core.generate.PlannedFile;
 import dev.kcert.core.keys.KeyAlgorithm;
 import dev.kcert.core.keys.KeyMaker;
 import dev.kcert.core.model.CatalogueEntry;
-import dev.kcert.core.model.KcertException;
 import dev.kcert.core.pem.PrivateKeys;
 import dev.kcert.core.pki.AtomicFiles;
 import dev.kcert.core.pki.CertificateInfo;
@@ -99,18 +99,13 @@ public final class CsrPlanner {
    * the files exists.
    */
   public static void write(Plan plan) {
-    for (CsrFiles f : plan.files()) {
-      for (Path p : new Path[] {f.key(), f.csr()}) {
-        if (p != null && Existing.exists(p)) {
-          throw KcertException.about(p, "already exists; refusing to overwrite it");
-        }
-      }
-    }
+    List<PlannedFile> files = new ArrayList<>();
     for (CsrFiles f : plan.files()) {
       if (f.key() != null) {
-        AtomicFiles.writeNew(f.key(), f.keyPem(), AtomicFiles.PRIVATE);
+        files.add(new PlannedFile(f.key(), f.keyPem(), AtomicFiles.PRIVATE));
       }
-      AtomicFiles.writeNew(f.csr(), f.csrPem(), AtomicFiles.PUBLIC);
+      files.add(new PlannedFile(f.csr(), f.csrPem(), AtomicFiles.PUBLIC));
     }
+    PlannedFile.writeAllNew(files);
   }
 }

@@ -179,11 +179,7 @@ public final class ImportPlanner {
     if (Existing.exists(inDir)) {
       return inDir;
     }
-    Path target = layout.certFile(e);
-    Path beside =
-        e.isKubeconfig()
-            ? target.resolveSibling(target.getFileName() + ".csr")
-            : target.resolveSibling(target.getFileName().toString().replaceAll("\\.crt$", ".csr"));
+    Path beside = layout.csrFile(e);
     if (Existing.exists(beside)) {
       return beside;
     }

@@ -93,32 +93,17 @@ public final class NodeCsrPlanner {
                 null,
                 key);
         files.add(new PlannedFile(file, kc.render(), AtomicFiles.PRIVATE));
-        files.add(
-            new PlannedFile(
-                file.resolveSibling(file.getFileName() + ".csr"), csr, AtomicFiles.PUBLIC));
       } else {
-        Path crt = layout.certFile(e);
         files.add(new PlannedFile(layout.keyFile(e), key, AtomicFiles.PRIVATE));
-        files.add(
-            new PlannedFile(
-                crt.resolveSibling(e.baseName().replaceAll(".*/", "") + ".csr"),
-                csr,
-                AtomicFiles.PUBLIC));
       }
+      files.add(new PlannedFile(layout.csrFile(e), csr, AtomicFiles.PUBLIC));
     }
     return List.copyOf(files);
   }
 
   /** Writes the files; refuses, before writing any, when one exists. */
   public static void write(List<PlannedFile> files) {
-    for (PlannedFile f : files) {
-      if (Existing.exists(f.path())) {
-        throw KcertException.about(f.path(), "already exists; refusing to overwrite it");
-      }
-    }
-    for (PlannedFile f : files) {
-      AtomicFiles.writeNew(f.path(), f.content(), f.permissions());
-    }
+    PlannedFile.writeAllNew(files);
   }
 
   private static byte[] ascii(String s) {

@@ -4,7 +4,6 @@ import dev.kcert.core.csr.KubeletCsrs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -54,8 +53,7 @@ public final class ApproverBench {
     Path dir = Files.createTempDirectory("kcert-approver-bench");
     Path kubeconfig = dir.resolve("kubeconfig");
     try (MockCluster cluster = new MockCluster()) {
-      Files.createFile(kubeconfig, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      Files.writeString(kubeconfig, Demo.kubeconfig(cluster.url()));
+      Demo.writeKubeconfig(kubeconfig, cluster.url());
       for (int i = 0; i < backlog; i++) {
         cluster.createNode(node(i), "Hostname", node(i), "InternalIP", ip(i));
         cluster.createCsr(csr(i), node(i), requests.get(i));
@@ -141,6 +139,7 @@ public final class ApproverBench {
     }
   }
 
+  /** Polls five times a second: listing every Event is itself work for the single-threaded mock. */
   private static void awaitEvents(MockCluster cluster, int count, int timeoutSeconds)
       throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);

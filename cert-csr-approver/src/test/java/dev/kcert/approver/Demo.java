@@ -36,7 +36,7 @@ public final class Demo {
         .toArray(String[]::new);
     Path dir = Files.createTempDirectory("kcert-approver-demo");
     try (MockCluster cluster = new MockCluster()) {
-      Path kubeconfig = writeKubeconfig(dir, cluster.url());
+      Path kubeconfig = writeKubeconfig(dir.resolve("kubeconfig"), cluster.url());
       Main main = new Main();
       String[] approverArgs = concat(new String[] {
           "--kubeconfig", kubeconfig.toString(), "--http-address", "127.0.0.1", "--http-port", "0",
@@ -90,8 +90,8 @@ public final class Demo {
     }
   }
 
-  private static Path writeKubeconfig(Path dir, String url) throws IOException {
-    Path file = dir.resolve("kubeconfig");
+  /** Writes {@link #kubeconfig} to a new file, readable by its owner only. */
+  static Path writeKubeconfig(Path file, String url) throws IOException {
     Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(file, kubeconfig(url));
     return file;

@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
@@ -64,7 +63,6 @@ public final class MockApiServer {
 
   private static void write(Path file, String url) throws IOException {
     Files.deleteIfExists(file);
-    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(file, Demo.kubeconfig(url));
+    Demo.writeKubeconfig(file, url);
   }
 }

@@ -6,16 +6,11 @@ import dev.kcert.core.pki.CertificateSigner;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.security.KeyPair;
-import java.util.ArrayList;
 import java.util.List;
-import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x500.X500NameBuilder;
-import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.Extensions;
-import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -39,28 +34,13 @@ public final class CsrBuilder {
       List<String> dnsNames,
       List<InetAddress> ipAddresses,
       KeyPair pair) {
-    X500NameBuilder nb = new X500NameBuilder(BCStyle.INSTANCE);
-    for (String o : organizations) {
-      nb.addRDN(BCStyle.O, o);
-    }
-    nb.addRDN(BCStyle.CN, commonName);
-    X500Name subject = nb.build();
+    X500Name subject = CertificateSigner.name(commonName, organizations);
     try {
       JcaPKCS10CertificationRequestBuilder b =
           new JcaPKCS10CertificationRequestBuilder(subject, pair.getPublic());
-      List<GeneralName> names = new ArrayList<>();
-      for (String dns : dnsNames) {
-        names.add(new GeneralName(GeneralName.dNSName, dns));
-      }
-      for (InetAddress ip : ipAddresses) {
-        names.add(new GeneralName(GeneralName.iPAddress, new DEROctetString(ip.getAddress())));
-      }
-      if (!names.isEmpty()) {
-        Extension san =
-            new Extension(
-                Extension.subjectAlternativeName,
-                false,
-                new GeneralNames(names.toArray(new GeneralName[0])).getEncoded());
+      GeneralNames names = CertificateSigner.subjectAltNames(dnsNames, ipAddresses);
+      if (names != null) {
+        Extension san = new Extension(Extension.subjectAlternativeName, false, names.getEncoded());
         b.addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, new Extensions(san));
       }
       PKCS10CertificationRequest req =

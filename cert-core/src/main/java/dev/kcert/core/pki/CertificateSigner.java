@@ -127,18 +127,9 @@ public final class CertificateSigner {
               ext.createAuthorityKeyIdentifier(caCert));
         }
       }
-      List<GeneralName> names = new ArrayList<>();
-      for (String dns : t.dnsNames()) {
-        names.add(new GeneralName(GeneralName.dNSName, dns));
-      }
-      for (InetAddress ip : t.ipAddresses()) {
-        names.add(new GeneralName(GeneralName.iPAddress, new DEROctetString(ip.getAddress())));
-      }
-      if (!names.isEmpty()) {
-        b.addExtension(
-            Extension.subjectAlternativeName,
-            false,
-            new GeneralNames(names.toArray(new GeneralName[0])));
+      GeneralNames names = subjectAltNames(t.dnsNames(), t.ipAddresses());
+      if (names != null) {
+        b.addExtension(Extension.subjectAlternativeName, false, names);
       }
       ContentSigner signer =
           new JcaContentSignerBuilder(signatureAlgorithm(signerKey)).build(signerKey);
@@ -154,11 +145,28 @@ public final class CertificateSigner {
 
   /** The subject as kubeadm (Go's pkix.Name) encodes it: O values first, then CN. */
   static X500Name name(CertificateTemplate t) {
+    return name(t.commonName(), t.organizations());
+  }
+
+  /** The subject as kubeadm (Go's pkix.Name) encodes it: O values first, then CN. */
+  public static X500Name name(String commonName, List<String> organizations) {
     X500NameBuilder nb = new X500NameBuilder(BCStyle.INSTANCE);
-    for (String o : t.organizations()) {
+    for (String o : organizations) {
       nb.addRDN(BCStyle.O, o);
     }
-    nb.addRDN(BCStyle.CN, t.commonName());
+    nb.addRDN(BCStyle.CN, commonName);
     return nb.build();
+  }
+
+  /** DNS names, then IP addresses, as a SAN extension's value; {@code null} when there are none. */
+  public static GeneralNames subjectAltNames(List<String> dnsNames, List<InetAddress> ipAddresses) {
+    List<GeneralName> names = new ArrayList<>();
+    for (String dns : dnsNames) {
+      names.add(new GeneralName(GeneralName.dNSName, dns));
+    }
+    for (InetAddress ip : ipAddresses) {
+      names.add(new GeneralName(GeneralName.iPAddress, new DEROctetString(ip.getAddress())));
+    }
+    return names.isEmpty() ? null : new GeneralNames(names.toArray(new GeneralName[0]));
   }
 }

@@ -1,6 +1,7 @@
 package dev.kcert.core.renewal;
 
 import dev.kcert.core.model.KcertException;
+import dev.kcert.core.pem.Pem;
 import dev.kcert.core.pki.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -22,13 +23,12 @@ final class SystemFileOps implements FileOps {
   @Override
   public byte[] read(Path file) {
     try {
-      return Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
-      throw KcertException.about(file, "missing", e);
-    } catch (AccessDeniedException e) {
-      throw KcertException.about(file, "permission denied", e);
-    } catch (IOException e) {
-      throw KcertException.about(file, "cannot read: " + KcertException.oneLine(e), e);
+      return Pem.readFile(file);
+    } catch (KcertException e) {
+      if (e.getCause() instanceof NoSuchFileException) {
+        throw KcertException.about(file, "missing", e.getCause()); // renewal's word for it
+      }
+      throw e;
     }
   }
 

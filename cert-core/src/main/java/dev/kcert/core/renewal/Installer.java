@@ -150,13 +150,24 @@ public final class Installer {
   public List<Path> interrupted(Path backupParent) {
     List<Path> found = new ArrayList<>();
     for (Path dir : backupDirs(backupParent)) {
-      Path journal = dir.resolve(Journal.FILE_NAME);
-      if (ops.exists(journal)
-          && Journal.IN_PROGRESS.equals(Journal.state(ops.read(journal), journal))) {
+      if (inProgressJournal(dir) != null) {
         found.add(dir);
       }
     }
     return found;
+  }
+
+  /**
+   * The journal of a backup folder whose run stopped half-way; {@code null} when it finished,
+   * was rolled back, or never got as far as replacing anything (no journal).
+   */
+  private byte[] inProgressJournal(Path dir) {
+    Path journal = dir.resolve(Journal.FILE_NAME);
+    if (!ops.exists(journal)) {
+      return null;
+    }
+    byte[] text = ops.read(journal);
+    return Journal.IN_PROGRESS.equals(Journal.state(text, journal)) ? text : null;
   }
 
   /**
@@ -166,15 +177,11 @@ public final class Installer {
   public List<Recovery> recover(Path backupParent) {
     List<Recovery> recovered = new ArrayList<>();
     for (Path dir : backupDirs(backupParent)) {
-      Path journal = dir.resolve(Journal.FILE_NAME);
-      if (!ops.exists(journal)) {
-        continue; // a backup that never got as far as replacing anything
-      }
-      byte[] text = ops.read(journal);
-      if (!Journal.IN_PROGRESS.equals(Journal.state(text, journal))) {
+      byte[] text = inProgressJournal(dir);
+      if (text == null) {
         continue;
       }
-      List<Journal.Entry> entries = Journal.entries(text, journal);
+      List<Journal.Entry> entries = Journal.entries(text, dir.resolve(Journal.FILE_NAME));
       for (Journal.Entry e : entries) {
         deleteStrayTemps(e.target());
       }

@@ -321,10 +321,8 @@ final class Controller implements AutoCloseable {
 
     if (decision instanceof Decision.Ignore ignore) {
       queue.forget(name);
-      if (ignore.why() == IgnoreReason.NOT_A_NODE && !rv(csr).equals(judgedOnce.put(name, rv(csr)))) {
-        LOG.info("csr={} node={} decision=ignore reason={} message={}", name, nodeLabel, decision.reason(),
-            Log.q(decision.message()));
-        metrics.decided(decision.result(), decision.reason(), settings.dryRun(), seconds(start));
+      if (ignore.why() == IgnoreReason.NOT_A_NODE && firstSight(csr)) {
+        report(name, nodeLabel, decision, "", settings.dryRun(), start);
       }
       return Optional.empty();
     }
@@ -337,9 +335,7 @@ final class Controller implements AutoCloseable {
         }
       }
       queue.addAfter(name, delay);
-      LOG.info("csr={} node={} decision=retry reason={} retry_in={} message={}", name, nodeLabel,
-          decision.reason(), delay, Log.q(decision.message()));
-      metrics.decided(decision.result(), decision.reason(), settings.dryRun(), seconds(start));
+      report(name, nodeLabel, decision, " retry_in=" + delay, settings.dryRun(), start);
       if (retry.why() == RetryReason.FLOOD_GUARD && !settings.dryRun() && mayWrite.getAsBoolean()
           && floodNoticed.add(name)) {
         events.record(csr, true, decision.reason(), decision.message());
@@ -358,11 +354,8 @@ final class Controller implements AutoCloseable {
       return Optional.empty();
     }
     if (settings.dryRun()) {
-      String rv = rv(csr);
-      if (!rv.equals(judgedOnce.put(name, rv))) {
-        LOG.info("csr={} node={} decision={} reason={} dry_run=true message={}", name, node, decision.result(),
-            decision.reason(), Log.q(decision.message()));
-        metrics.decided(decision.result(), decision.reason(), true, seconds(start));
+      if (firstSight(csr)) {
+        report(name, node, decision, " dry_run=true", true, start);
       }
       return Optional.empty();
     }
@@ -375,9 +368,7 @@ final class Controller implements AutoCloseable {
     }
     switch (outcome) {
       case WRITTEN -> {
-        LOG.info("csr={} node={} decision={} reason={} message={}", name, node, decision.result(),
-            decision.reason(), Log.q(decision.message()));
-        metrics.decided(decision.result(), decision.reason(), false, seconds(start));
+        report(name, node, decision, "", false, start);
         events.record(csr, decision instanceof Decision.Deny, decision.reason(), decision.message());
         decided.add(name);
         return Optional.empty();
@@ -397,6 +388,19 @@ final class Controller implements AutoCloseable {
       }
     }
     throw new IllegalStateException("unreachable");
+  }
+
+  /** Logs a decision as one key=value line ({@code extra} before the message) and counts it. */
+  private void report(String csr, String node, Decision decision, String extra, boolean dryRun, long start) {
+    LOG.info("csr={} node={} decision={} reason={}{} message={}", csr, node, decision.result(),
+        decision.reason(), extra, Log.q(decision.message()));
+    metrics.decided(decision.result(), decision.reason(), dryRun, seconds(start));
+  }
+
+  /** Whether this resourceVersion of the request is seen for the first time (logged once). */
+  private boolean firstSight(CertificateSigningRequest csr) {
+    String rv = rv(csr);
+    return !rv.equals(judgedOnce.put(csr.getMetadata().getName(), rv));
   }
 
   private static String rv(CertificateSigningRequest csr) {

@@ -67,19 +67,29 @@ class ModesIT {
     assertThat(cluster.events("default", "csr-ok")).isEmpty();
   }
 
-  @Test
-  void floodGuardPausesApprovalsUntilThePendingPileShrinks() throws Exception {
+  /** An approver whose flood guard allows no margin over the one node, retrying as given. */
+  private Approver floodGuarded(String identity, Duration retryBase, Duration retryMax) throws Exception {
     PolicyConfig policy = new PolicyConfig(List.of(), List.of(), KeyPolicy.DEFAULT, Duration.ofDays(367),
         Duration.ofMinutes(10), false, 0);
-    Settings s = Settings.defaults(policy, "flood")
+    Settings s = Settings.defaults(policy, identity)
         .withLeaderElection(false, Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofMillis(250))
-        .withRetryDelays(Duration.ofMillis(100), Duration.ofMillis(400));
-    try (Approver approver = new Approver(cluster.client(), s, Clock.systemUTC())) {
-      approver.start("127.0.0.1", -1);
-      // one node, margin 0: two pending requests from nodes that do not exist yet already exceed it
-      cluster.createCsr("csr-ghost-1", "ghost-1", KubeletCsrs.forNode("ghost-1").dns("ghost-1").pem());
-      cluster.createCsr("csr-ghost-2", "ghost-2", KubeletCsrs.forNode("ghost-2").dns("ghost-2").pem());
-      cluster.createCsr("csr-real", "node-a", KubeletCsrs.forNode("node-a").dns("node-a").pem());
+        .withRetryDelays(retryBase, retryMax);
+    Approver approver = new Approver(cluster.client(), s, Clock.systemUTC());
+    approver.start("127.0.0.1", -1);
+    return approver;
+  }
+
+  /** One node, margin 0: two pending requests from nodes that do not exist yet already exceed it. */
+  private void ghostsAndOneRealRequest() {
+    cluster.createCsr("csr-ghost-1", "ghost-1", KubeletCsrs.forNode("ghost-1").dns("ghost-1").pem());
+    cluster.createCsr("csr-ghost-2", "ghost-2", KubeletCsrs.forNode("ghost-2").dns("ghost-2").pem());
+    cluster.createCsr("csr-real", "node-a", KubeletCsrs.forNode("node-a").dns("node-a").pem());
+  }
+
+  @Test
+  void floodGuardPausesApprovalsUntilThePendingPileShrinks() throws Exception {
+    try (Approver approver = floodGuarded("flood", Duration.ofMillis(100), Duration.ofMillis(400))) {
+      ghostsAndOneRealRequest();
       MockCluster.await("flood guard", WAIT, () -> approver.decisions("retry", "FloodGuard") >= 1);
       MockCluster.await("flood event", WAIT, () -> !cluster.events("default", "csr-real").isEmpty());
       assertThat(cluster.events("default", "csr-real").get(0).getReason()).isEqualTo("FloodGuard");
@@ -94,17 +104,9 @@ class ModesIT {
 
   @Test
   void heldBackRequestsAreJudgedAsSoonAsTheFloodEnds() throws Exception {
-    PolicyConfig policy = new PolicyConfig(List.of(), List.of(), KeyPolicy.DEFAULT, Duration.ofDays(367),
-        Duration.ofMinutes(10), false, 0);
     // a retry would come only after a minute: an approval within WAIT comes from the flood's end
-    Settings s = Settings.defaults(policy, "flood-end")
-        .withLeaderElection(false, Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofMillis(250))
-        .withRetryDelays(Duration.ofMinutes(1), Duration.ofMinutes(5));
-    try (Approver approver = new Approver(cluster.client(), s, Clock.systemUTC())) {
-      approver.start("127.0.0.1", -1);
-      cluster.createCsr("csr-ghost-1", "ghost-1", KubeletCsrs.forNode("ghost-1").dns("ghost-1").pem());
-      cluster.createCsr("csr-ghost-2", "ghost-2", KubeletCsrs.forNode("ghost-2").dns("ghost-2").pem());
-      cluster.createCsr("csr-real", "node-a", KubeletCsrs.forNode("node-a").dns("node-a").pem());
+    try (Approver approver = floodGuarded("flood-end", Duration.ofMinutes(1), Duration.ofMinutes(5))) {
+      ghostsAndOneRealRequest();
       MockCluster.await("flood guard", WAIT, () -> approver.decisions("retry", "FloodGuard") >= 1);
       cluster.deleteCsr("csr-ghost-1");
       assertThat(cluster.conditions("csr-real")).isEmpty();

@@ -2,6 +2,7 @@ package dev.kcert.cli;
 
 import dev.kcert.cli.output.ExpirationText;
 import dev.kcert.cli.output.ServedDocument;
+import dev.kcert.core.node.Component;
 import dev.kcert.core.node.NodeEndpoints;
 import dev.kcert.core.node.ServedCheck;
 import dev.kcert.core.node.ServedCheck.Result;
@@ -10,12 +11,16 @@ import dev.kcert.core.node.TlsProbe;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code kcert certs check-served}. */
@@ -42,6 +47,7 @@ import picocli.CommandLine.Spec;
       "%nExamples:",
       "  kcert certs check-served",
       "  kcert certs check-served -o json",
+      "  kcert certs check-served --component kube-apiserver,etcd",
       "  kcert certs check-served --kubeconfig-dir /etc/kubernetes --timeout 2s",
       ExitCodes.CHECK_SERVED_HELP
     })
@@ -63,6 +69,15 @@ public final class CheckServedCommand implements Callable<Integer> {
   Duration timeout;
 
   @Option(
+      names = "--component",
+      paramLabel = "NAME",
+      split = ",",
+      description =
+          "Check only these components: etcd, kube-apiserver, kube-controller-manager,"
+              + " kube-scheduler, kubelet (repeat or separate with commas; default: all).")
+  List<String> components = new ArrayList<>();
+
+  @Option(
       names = {"-o", "--output"},
       paramLabel = "FORMAT",
       defaultValue = "text",
@@ -75,7 +90,16 @@ public final class CheckServedCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    NodeEndpoints.Result endpoints = NodeEndpoints.read(dirs.layout(), kubeletConfig);
+    Set<Component> only = EnumSet.noneOf(Component.class);
+    for (String c : components) {
+      only.add(
+          Component.byPodName(c)
+              .orElseThrow(
+                  () -> new ParameterException(spec.commandLine(), "unknown component: " + c)));
+    }
+    NodeEndpoints.Result endpoints =
+        NodeEndpoints.read(
+            dirs.layout(), kubeletConfig, only.isEmpty() ? EnumSet.allOf(Component.class) : only);
     List<Result> results =
         ServedCheck.check(
             endpoints.endpoints(),

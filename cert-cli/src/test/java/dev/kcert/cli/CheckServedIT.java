@@ -91,6 +91,18 @@ class CheckServedIT {
   }
 
   @Test
+  void componentsCanBeChosen() {
+    node = FakeNode.create(tmp.resolve("etc")).start();
+    Cli.Run r = Cli.run(TestPki.CLOCK, args("--component", "etcd,kubelet"));
+    assertThat(r.code()).isEqualTo(ExitCodes.OK);
+    assertThat(r.out().lines().skip(1).map(l -> l.split("\\s+")[0]))
+        .containsExactly("etcd", "etcd", "kubelet");
+    Cli.Run bad = Cli.run(TestPki.CLOCK, args("--component", "kube-proxy"));
+    assertThat(bad.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(bad.err()).startsWith("unknown component: kube-proxy");
+  }
+
+  @Test
   void aComponentThatIsDownIsUnreachable() {
     node = FakeNode.create(tmp.resolve("etc"));
     node.kubelet().failNextStarts(Component.KUBE_SCHEDULER, 1);

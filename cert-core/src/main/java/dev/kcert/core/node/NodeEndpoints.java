@@ -8,9 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -55,12 +57,17 @@ public final class NodeEndpoints {
    * @param kubeletConfig the kubelet's configuration file; kubeadm's defaults when it is absent
    */
   public static Result read(PkiLayout layout, Path kubeletConfig) {
+    return read(layout, kubeletConfig, EnumSet.allOf(Component.class));
+  }
+
+  /** Reads the endpoints of some components only; the others' files are not read at all. */
+  public static Result read(PkiLayout layout, Path kubeletConfig, Set<Component> only) {
     List<ServingEndpoint> out = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     Path manifests = manifestsDir(layout.kubeconfigDir());
     boolean haveManifests = Files.isDirectory(manifests);
     for (Component c : Component.values()) {
-      if (!c.isStaticPod()) {
+      if (!c.isStaticPod() || !only.contains(c)) {
         continue;
       }
       Path file = manifests.resolve(c.manifestFileName());
@@ -77,10 +84,12 @@ public final class NodeEndpoints {
         problems.add(e.getMessage());
       }
     }
-    try {
-      out.add(kubelet(layout, kubeletConfig));
-    } catch (KcertException e) {
-      problems.add(e.getMessage());
+    if (only.contains(Component.KUBELET)) {
+      try {
+        out.add(kubelet(layout, kubeletConfig));
+      } catch (KcertException e) {
+        problems.add(e.getMessage());
+      }
     }
     return new Result(List.copyOf(out), List.copyOf(problems));
   }

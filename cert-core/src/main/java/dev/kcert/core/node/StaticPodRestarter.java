@@ -207,7 +207,11 @@ public final class StaticPodRestarter {
     X509Certificate served;
     if (e.healthPath() != null) {
       if (c == Component.ETCD) {
-        probe = withEtcdClient(probe);
+        probe = withClient(probe, "etcd/healthcheck-client");
+      } else if (c == Component.KUBE_APISERVER) {
+        // /livez is open to anonymous requests by default; a cluster that turned those off still
+        // lets any authenticated client read it, and this certificate is one
+        probe = withClient(probe, "apiserver-kubelet-client");
       }
       TlsProbe.Health h = probe.get(e.host(), e.port(), e.healthPath());
       if (h.error() != null) {
@@ -244,10 +248,13 @@ public final class StaticPodRestarter {
         : null;
   }
 
-  /** etcd asks for a client certificate: the healthcheck client's, as kubeadm's probe uses. */
-  private TlsProbe withEtcdClient(TlsProbe probe) {
-    Path crt = layout.certDir().resolve("etcd/healthcheck-client.crt");
-    Path key = layout.certDir().resolve("etcd/healthcheck-client.key");
+  /**
+   * The probe with a client certificate of the PKI, sent only when the server asks for one: etcd
+   * asks (kubeadm's probe uses the healthcheck client), the API server may.
+   */
+  private TlsProbe withClient(TlsProbe probe, String baseName) {
+    Path crt = layout.certDir().resolve(baseName + ".crt");
+    Path key = layout.certDir().resolve(baseName + ".key");
     if (!Files.exists(crt) || !Files.exists(key)) {
       return probe;
     }

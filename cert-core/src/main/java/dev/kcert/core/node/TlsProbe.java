@@ -96,7 +96,9 @@ public final class TlsProbe {
     HttpsURLConnection c = null;
     try {
       String h = host.contains(":") ? "[" + host + "]" : host;
-      c = (HttpsURLConnection) java.net.URI.create("https://" + h + ":" + port + path).toURL().openConnection();
+      c = (HttpsURLConnection) java.net.URI.create("https://" + h + ":" + port + path)
+                  .toURL()
+                  .openConnection(java.net.Proxy.NO_PROXY);
       c.setSSLSocketFactory(ctx.getSocketFactory());
       c.setHostnameVerifier((name, session) -> true); // the leaf is compared with the disk instead
       c.setConnectTimeout((int) Math.max(1, timeout.toMillis()));

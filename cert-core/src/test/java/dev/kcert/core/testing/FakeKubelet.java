@@ -246,7 +246,9 @@ public final class FakeKubelet implements AutoCloseable {
           new HttpsConfigurator(ctx) {
             @Override
             public void configure(HttpsParameters params) {
-              params.setNeedClientAuth(needClientAuth);
+              javax.net.ssl.SSLParameters p = getSSLContext().getDefaultSSLParameters();
+              p.setNeedClientAuth(needClientAuth);
+              params.setSSLParameters(p);
             }
           });
       server.createContext(

@@ -91,12 +91,39 @@ public final class DemoCommand implements Callable<Integer> {
     out.println("(check-expiration exited with " + code + ": 4 means something expires within 30d)");
     out.println();
     String[] dirArgs = {"--cert-dir", layout.certDir().toString(), "--kubeconfig-dir", etc.toString()};
+    // a kube-apiserver that loaded apiserver.crt at start-up and is not restarted by this renewal
+    DemoApiServer apiserver = DemoApiServer.start(layout);
     out.println("$ kcert certs renew all --renew-within 30d " + String.join(" ", dirArgs));
     out.flush();
-    int renewCode =
-        run(clock, out, concat(new String[] {"certs", "renew", "all", "--renew-within", "30d"}, dirArgs));
+    int renewCode;
+    int served;
+    try {
+      renewCode =
+          run(clock, out, concat(new String[] {"certs", "renew", "all", "--renew-within", "30d"}, dirArgs));
+      out.println();
+      out.println("(renew exited with " + renewCode + ": 0 means certificates were renewed)");
+      out.println();
+      out.println(
+          "A stand-in kube-apiserver on 127.0.0.1:"
+              + apiserver.port()
+              + " (its manifest is in "
+              + etc.resolve("manifests")
+              + ") loaded apiserver.crt before the renewal and was not restarted:");
+      out.println(
+          "$ kcert certs check-served --component kube-apiserver --kubeconfig-dir " + etc);
+      out.flush();
+      served =
+          run(clock, out, "certs", "check-served", "--component", "kube-apiserver", "--kubeconfig-dir", etc.toString());
+    } finally {
+      apiserver.close();
+    }
     out.println();
-    out.println("(renew exited with " + renewCode + ": 0 means certificates were renewed)");
+    out.println(
+        "(check-served exited with "
+            + served
+            + ": 6 means a component serves another certificate than its file; on a node,"
+            + " 'kcert certs renew all --restart' restarts each static pod whose certificates"
+            + " changed and checks that it serves the new ones)");
     out.println();
     out.println("$ kcert certs check-expiration " + String.join(" ", dirArgs) + " --warn-within 30d");
     out.flush();

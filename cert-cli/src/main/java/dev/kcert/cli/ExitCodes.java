@@ -11,6 +11,8 @@ package dev.kcert.cli;
  * 4  check-expiration: something expires within --warn-within (and nothing within --fail-within)
  * 5  renew: nothing to renew (every selected certificate missing, signed by an external CA or
  *    not due within --renew-within); import: no certificate to import; nothing was written
+ * 6  check-served: a component serves another certificate than its file (restart it)
+ * 7  check-served: a component could not be reached (and none serves a wrong certificate)
  * </pre>
  */
 public final class ExitCodes {
@@ -20,6 +22,8 @@ public final class ExitCodes {
   public static final int EXPIRING = 3;
   public static final int WARNING = 4;
   public static final int NOTHING_TO_DO = 5;
+  public static final int SERVED_DIFFERS = 6;
+  public static final int UNREACHABLE = 7;
 
   /** The table as help texts print it. */
   public static final String CHECK_EXPIRATION_HELP =
@@ -39,6 +43,15 @@ public final class ExitCodes {
           + "  2  bad usage%n"
           + "  5  nothing to renew: every selected certificate is missing, signed by an%n"
           + "     external CA or not due within --renew-within; nothing was written%n";
+
+  /** The table as {@code check-served} prints it. */
+  public static final String CHECK_SERVED_HELP =
+      "%nExit codes:%n"
+          + "  0  every port reached serves the certificate in its file%n"
+          + "  1  a manifest or certificate file is missing, corrupt or unreadable%n"
+          + "  2  bad usage%n"
+          + "  6  a component serves another certificate than its file: restart it%n"
+          + "  7  a component could not be reached (and none serves a wrong certificate)%n";
 
   /** The table as {@code import} prints it. */
   public static final String IMPORT_HELP =

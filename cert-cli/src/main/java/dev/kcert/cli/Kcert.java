@@ -111,6 +111,7 @@ public final class Kcert {
 
   static {
     CERTS.put("check-expiration", CheckExpirationCommand::new);
+    CERTS.put("check-served", CheckServedCommand::new);
     CERTS.put("renew", RenewCommand::new);
     CERTS.put("generate-csr", GenerateCsrCommand::new);
     CERTS.put("import", ImportCommand::new);

@@ -57,6 +57,7 @@ import picocli.CommandLine.Spec;
       "  kcert certs renew all --renew-within 30d   (timers: exit 5 if nothing is due)",
       "  kcert certs renew apiserver --key-algorithm ECDSA-P256",
       "  kcert certs renew all --csr-only --csr-dir /root/kcert-csr",
+      "  kcert certs renew all --restart   (then restart etcd, kube-apiserver, ... one at a time)",
       ExitCodes.RENEW_HELP
     })
 public final class RenewCommand implements Callable<Integer> {
@@ -93,6 +94,8 @@ public final class RenewCommand implements Callable<Integer> {
           "Renew only certificates that have expired or expire within DURATION (30d, 720h, 2w);"
               + " the others are left alone, so nothing needs a restart needlessly.")
   Duration renewWithin;
+
+  @Mixin RestartOptions restart;
 
   @Option(
       names = "--dry-run",
@@ -146,6 +149,9 @@ public final class RenewCommand implements Callable<Integer> {
     RenewalPlanner.Plan plan = plan(entries, clock, err);
     out.print(table(plan));
     out.println();
+    if (restart.restart && !plan.renewals().isEmpty()) {
+      restart.dryRun(plan.renewals().stream().map(Item::entry).toList(), out);
+    }
     out.println(
         plan.renewals().isEmpty()
             ? "Nothing to renew. Dry run: nothing was written."
@@ -198,7 +204,14 @@ public final class RenewCommand implements Callable<Integer> {
     }
     out.println();
     out.println("Done renewing certificates.");
-    RenewOutput.restartHint(plan.renewals().stream().map(Item::entry).toList(), out);
+    List<CatalogueEntry> renewed = plan.renewals().stream().map(Item::entry).toList();
+    if (restart.restart) {
+      out.flush();
+      return restart.run(
+          dirs.layout(), renewed, result.backupDir(), () -> installer.rollBack(result.backupDir()),
+          clock, out, err);
+    }
+    RenewOutput.restartHint(renewed, out);
     out.flush();
     return ExitCodes.OK;
   }
@@ -208,6 +221,7 @@ public final class RenewCommand implements Callable<Integer> {
       throw new ParameterException(
           spec.commandLine(), "--reuse-key and --key-algorithm exclude each other");
     }
+    restart.checkUsage(spec.commandLine(), csrOnly);
     if (csrOnly) {
       if (csrDir == null) {
         throw new ParameterException(spec.commandLine(), "--csr-only needs --csr-dir");

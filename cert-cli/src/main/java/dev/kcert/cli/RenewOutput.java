@@ -1,6 +1,7 @@
 package dev.kcert.cli;
 
 import dev.kcert.core.model.CatalogueEntry;
+import dev.kcert.core.node.Component;
 import dev.kcert.core.renewal.Installer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -12,7 +13,7 @@ import java.util.Set;
 
 /** Messages that {@code renew} and {@code import} share. */
 final class RenewOutput {
-  /** The control-plane components in the order kubeadm names them. */
+  /** The control-plane components in the order kubeadm names them in its message. */
   private static final List<String> COMPONENTS =
       List.of("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kubelet");
 
@@ -38,21 +39,7 @@ final class RenewOutput {
   /** The components that read the given certificates and must be restarted to use new ones. */
   static List<String> componentsToRestart(Collection<CatalogueEntry> changed) {
     Set<String> hit = new LinkedHashSet<>();
-    for (CatalogueEntry e : changed) {
-      switch (e.name()) {
-        case "apiserver",
-            "apiserver-kubelet-client",
-            "front-proxy-client",
-            "apiserver-etcd-client" -> hit.add("kube-apiserver");
-        case "etcd-server", "etcd-peer", "etcd-healthcheck-client" -> hit.add("etcd");
-        case "controller-manager.conf" -> hit.add("kube-controller-manager");
-        case "scheduler.conf" -> hit.add("kube-scheduler");
-        case "kubelet.conf" -> hit.add("kubelet");
-        default -> {
-          // admin.conf and super-admin.conf are read by people and kubeadm, not by a component
-        }
-      }
-    }
+    Component.readers(changed).forEach(c -> hit.add(c.podName()));
     List<String> ordered = new ArrayList<>();
     for (String c : COMPONENTS) {
       if (hit.contains(c)) {

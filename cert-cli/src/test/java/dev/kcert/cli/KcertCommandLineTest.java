@@ -19,7 +19,7 @@ class KcertCommandLineTest {
     CommandLine cl = Kcert.newCommandLine(Cli.CLOCK);
     assertThat(cl.getSubcommands().keySet()).containsExactly("certs", "demo");
     assertThat(cl.getSubcommands().get("certs").getSubcommands().keySet())
-        .containsExactly("check-expiration", "renew", "generate-csr", "import", "init");
+        .containsExactly("check-expiration", "check-served", "renew", "generate-csr", "import", "init");
   }
 
   @Test
@@ -42,7 +42,7 @@ class KcertCommandLineTest {
             List.of("certs", "renw"),
             List.of("--stacktrace", "certs", "renew"))) {
       CommandLine cl = Kcert.newCommandLine(Cli.CLOCK, args.toArray(String[]::new));
-      assertThat(cl.getSubcommands().get("certs").getSubcommands()).as(args.toString()).hasSize(5);
+      assertThat(cl.getSubcommands().get("certs").getSubcommands()).as(args.toString()).hasSize(6);
       assertThat(cl.getSubcommands()).as(args.toString()).containsKey("demo");
     }
   }
@@ -50,7 +50,7 @@ class KcertCommandLineTest {
   @Test
   void usageAndSuggestionsStillListEveryCommand() {
     Cli.Run certs = Cli.run("certs", "--help");
-    assertThat(certs.out()).contains("check-expiration", "renew", "generate-csr", "import", "init");
+    assertThat(certs.out()).contains("check-expiration", "check-served", "renew", "generate-csr", "import", "init");
     Cli.Run typo = Cli.run("certs", "renw");
     assertThat(typo.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(typo.err()).contains("renw").contains("renew");

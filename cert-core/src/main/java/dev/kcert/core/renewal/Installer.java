@@ -192,6 +192,24 @@ public final class Installer {
     return recovered;
   }
 
+  /**
+   * Undoes a run that completed: puts back every file its backup folder holds (and deletes the
+   * files it created), then marks the journal {@code rolled-back}. Used when the components did not
+   * come back with the new certificates.
+   *
+   * @return how many files had to change
+   */
+  public int rollBack(Path backupDir) {
+    Path journal = backupDir.resolve(Journal.FILE_NAME);
+    if (!ops.exists(journal)) {
+      throw KcertException.about(backupDir, "has no journal; cannot roll back from it");
+    }
+    List<Journal.Entry> entries = Journal.entries(ops.read(journal), journal);
+    int restored = restore(entries, backupDir);
+    writeJournal(backupDir, Journal.ROLLED_BACK, entries);
+    return restored;
+  }
+
   private static List<Path> backupDirs(Path backupParent) {
     List<Path> dirs = new ArrayList<>();
     if (!Files.isDirectory(backupParent)) {

@@ -7,7 +7,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class DemoCommandTest {
+/** The demo, which starts a stand-in API server on a loopback port. */
+class DemoCommandIT {
   @TempDir Path dir;
 
   @Test
@@ -30,11 +31,17 @@ class DemoCommandTest {
                 + "certificate embedded in the kubeconfig file for the admin to use and for kubeadm"
                 + " itself renewed\n")
         .contains("(renew exited with 0: 0 means certificates were renewed)")
+        .containsPattern("\nkube-apiserver +127\\.0\\.0\\.1:\\d+ +differs ")
+        .contains("(check-served exited with 6: 6 means a component serves another certificate")
         .contains("(check-expiration exited with 0: nothing expires within 30d any more)");
     assertThat(r.err())
-        .isEqualTo(
+        .startsWith(
             "warning: 3 certificates expired or expiring within 30d (1 already expired):"
-                + " admin.conf, apiserver, front-proxy-client\n");
+                + " admin.conf, apiserver, front-proxy-client\n"
+                + "error: kube-apiserver :")
+        .contains(" serves a certificate other than " + etc.resolve("pki/apiserver.crt"))
+        .endsWith("; restart kube-apiserver\n");
+    assertThat(r.err().lines()).hasSize(2);
   }
 
   @Test

@@ -1,0 +1,302 @@
+package dev.kcert.core.testing;
+
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
+import dev.kcert.core.keys.KeyAlgorithm;
+import dev.kcert.core.node.Component;
+import dev.kcert.core.node.NodeEndpoints;
+import dev.kcert.core.node.ServingEndpoint;
+import dev.kcert.core.node.StaticPodManifest;
+import dev.kcert.core.pem.Certificates;
+import dev.kcert.core.pem.Pem;
+import dev.kcert.core.pem.PrivateKeys;
+import dev.kcert.core.pki.CertificateSigner;
+import dev.kcert.core.pki.CertificateTemplate;
+import dev.kcert.core.pki.PkiLayout;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyStore;
+import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * Stands in for the kubelet of a {@link FakeNode}: watches the manifests folder (every 50 ms) and,
+ * when a manifest is new or its content changed, stops the component's servers and starts a
+ * loopback TLS server for each of its ports with the certificate and key files the manifest names
+ * (the controller-manager and scheduler, configured with none, get a new self-signed certificate
+ * at each start, as the real ones do). Each server answers {@code /livez}, {@code /healthz} and
+ * {@code /health}; etcd's client port asks for a client certificate signed by its CA. A component
+ * can be told to fail its next starts, which is how a component that does not come back looks.
+ */
+public final class FakeKubelet implements AutoCloseable {
+  private final PkiLayout layout;
+  private final Path kubeletConfig;
+  private final Path manifests;
+  private final Map<Path, String> seen = new ConcurrentHashMap<>();
+  private final Map<Component, List<HttpsServer>> running = new EnumMap<>(Component.class);
+  private final Map<Component, Integer> failNext = new ConcurrentHashMap<>();
+  private final List<String> events = Collections.synchronizedList(new ArrayList<>());
+  private volatile boolean stopped;
+  private Thread watcher;
+
+  FakeKubelet(PkiLayout layout, Path kubeletConfig) {
+    this.layout = layout;
+    this.kubeletConfig = kubeletConfig;
+    this.manifests = NodeEndpoints.manifestsDir(layout.kubeconfigDir());
+  }
+
+  /** The next {@code n} starts of {@code c} fail: its ports stay closed. */
+  public void failNextStarts(Component c, int n) {
+    failNext.put(c, n);
+  }
+
+  /** What happened, in order: {@code start etcd}, {@code failed kube-apiserver}, ... */
+  public List<String> events() {
+    synchronized (events) {
+      return List.copyOf(events);
+    }
+  }
+
+  /** The components started, in order (the first start of each included). */
+  public List<String> starts() {
+    return events().stream().filter(e -> e.startsWith("start ")).map(e -> e.substring(6)).toList();
+  }
+
+  public void clearEvents() {
+    events.clear();
+  }
+
+  synchronized void start() {
+    serveKubelet();
+    scan();
+    watcher = new Thread(this::watch, "fake-kubelet");
+    watcher.setDaemon(true);
+    watcher.start();
+  }
+
+  /** Waits until the kubelet has acted on the manifests as they are now. */
+  public void awaitServing(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (upToDate()) {
+        return;
+      }
+      sleep(20);
+    }
+    throw new IllegalStateException("fake kubelet did not catch up with " + manifests);
+  }
+
+  private boolean upToDate() {
+    try (var files = Files.list(manifests)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        if (p.getFileName().toString().endsWith(".yaml") && !hash(p).equals(seen.get(p))) {
+          return false;
+        }
+      }
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private void watch() {
+    while (!stopped) {
+      try {
+        scan();
+      } catch (RuntimeException e) {
+        events.add("error " + e.getMessage());
+      }
+      sleep(50);
+    }
+  }
+
+  private synchronized void scan() {
+    if (stopped) {
+      return;
+    }
+    try (var files = Files.list(manifests)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        String name = p.getFileName().toString();
+        if (!name.endsWith(".yaml")) {
+          continue;
+        }
+        String h = hash(p);
+        if (h.equals(seen.get(p))) {
+          continue;
+        }
+        Component c = Component.byPodName(name.substring(0, name.length() - 5)).orElse(null);
+        if (c != null) {
+          restart(c, p);
+        }
+        seen.put(p, h);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void restart(Component c, Path manifestFile) {
+    for (HttpsServer s : running.getOrDefault(c, List.of())) {
+      s.stop(0);
+    }
+    running.remove(c);
+    int fails = failNext.getOrDefault(c, 0);
+    if (fails > 0) {
+      failNext.put(c, fails - 1);
+      events.add("failed " + c.podName());
+      return;
+    }
+    StaticPodManifest m;
+    try {
+      m = StaticPodManifest.read(manifestFile);
+    } catch (RuntimeException e) {
+      events.add("invalid " + c.podName()); // the kubelet logs it and runs nothing
+      return;
+    }
+    List<HttpsServer> servers = new ArrayList<>();
+    // the same reading kcert does: the manifests carry the ports and files
+    for (ServingEndpoint e : NodeEndpoints.fromManifest(c, m)) {
+      Path key = keyFile(c, e, m);
+      boolean clientAuth = c == Component.ETCD && e.healthPath() != null;
+      servers.add(serve(e, key, clientAuth ? m.flag("trusted-ca-file").map(Path::of).orElseThrow() : null));
+    }
+    running.put(c, servers);
+    events.add("start " + c.podName());
+  }
+
+  private static Path keyFile(Component c, ServingEndpoint e, StaticPodManifest m) {
+    if (e.certFile() == null) {
+      return null;
+    }
+    String flag =
+        switch (c) {
+          case ETCD -> e.healthPath() != null ? "key-file" : "peer-key-file";
+          default -> "tls-private-key-file";
+        };
+    return m.flag(flag).map(Path::of).orElseThrow();
+  }
+
+  private void serveKubelet() {
+    ServingEndpoint e = NodeEndpoints.read(layout, kubeletConfig).of(Component.KUBELET).get(0);
+    HttpsServer s = serve(e, layout.kubeletDir().resolve("kubelet.key"), null);
+    running.put(Component.KUBELET, List.of(s));
+  }
+
+  private HttpsServer serve(ServingEndpoint e, Path keyFile, Path clientCa) {
+    try {
+      X509Certificate cert;
+      PrivateKey key;
+      if (e.certFile() == null) {
+        KeyPair pair = KeyAlgorithm.ECDSA_P256.generate();
+        CertificateTemplate t =
+            new CertificateTemplate(
+                "localhost-ca@" + System.nanoTime(),
+                List.of(),
+                List.of("localhost"),
+                List.of(FakeNode.loopback()),
+                Set.of(),
+                true,
+                TestPki.NOW.minus(Duration.ofDays(1)),
+                TestPki.NOW.plus(Duration.ofDays(365)));
+        cert = CertificateSigner.selfSignedCa(t, pair);
+        key = pair.getPrivate();
+      } else {
+        cert = Certificates.readBundle(e.certFile()).get(0);
+        key = PrivateKeys.read(keyFile);
+      }
+      char[] pw = new char[0];
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      ks.load(null, pw);
+      ks.setKeyEntry("serving", key, pw, new X509Certificate[] {cert});
+      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(ks, pw);
+      TrustManagerFactory tmf = null;
+      if (clientCa != null) {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, pw);
+        trust.setCertificateEntry("ca", Certificates.readBundle(clientCa).get(0));
+        tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+      }
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
+      HttpsServer server = HttpsServer.create(new InetSocketAddress(e.host(), e.port()), 16);
+      boolean needClientAuth = clientCa != null;
+      server.setHttpsConfigurator(
+          new HttpsConfigurator(ctx) {
+            @Override
+            public void configure(HttpsParameters params) {
+              javax.net.ssl.SSLParameters p = getSSLContext().getDefaultSSLParameters();
+              p.setNeedClientAuth(needClientAuth);
+              params.setSSLParameters(p);
+            }
+          });
+      server.createContext(
+          "/",
+          exchange -> {
+            String path = exchange.getRequestURI().getPath();
+            boolean health = Set.of("/livez", "/healthz", "/health").contains(path);
+            byte[] body =
+                (health ? (path.equals("/health") ? "{\"health\":\"true\"}" : "ok") : "not found")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(health ? 200 : 404, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+              out.write(body);
+            }
+          });
+      server.start();
+      return server;
+    } catch (IOException | java.security.GeneralSecurityException ex) {
+      throw new IllegalStateException(e.describe() + ": cannot serve: " + ex.getMessage(), ex);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    stopped = true;
+    for (List<HttpsServer> list : running.values()) {
+      for (HttpsServer s : list) {
+        s.stop(0);
+      }
+    }
+    running.clear();
+  }
+
+  private static String hash(Path p) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Pem.readFile(p)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    } catch (RuntimeException e) {
+      return "unreadable";
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

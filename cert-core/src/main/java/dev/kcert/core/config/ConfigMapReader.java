@@ -96,6 +96,7 @@ public final class ConfigMapReader {
     HttpClient client =
         HttpClient.newBuilder()
             .sslContext(tls)
+            .version(HttpClient.Version.HTTP_1_1) // one GET: no need to negotiate HTTP/2
             .connectTimeout(timeout)
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();

@@ -52,7 +52,15 @@ import picocli.CommandLine.Spec;
       "",
       "With --csr-only, nothing in the PKI folder changes: a key and a certificate request per"
           + " certificate are written to --csr-dir for an external CA; bring the signed"
-          + " certificates back with 'kcert certs import'."
+          + " certificates back with 'kcert certs import'.",
+      "",
+      "kubeadm's configuration is read from --config, else from the \"kubeadm-config\" ConfigMap"
+          + " through --kubeconfig (default /etc/kubernetes/admin.conf, when it exists; an API"
+          + " server that does not answer within --api-timeout is named in one line and the files"
+          + " are used). Flags win over it. It gives certificatesDir, certificateValidityPeriod,"
+          + " encryptionAlgorithm and etcd.external. With external etcd (configured, or no etcd/"
+          + " folder and no manifests/etcd.yaml), 'all' leaves etcd's certificates and"
+          + " apiserver-etcd-client to etcd's owner."
     },
     footer = {
       "%nExamples:",

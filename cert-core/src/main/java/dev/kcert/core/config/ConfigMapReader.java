@@ -107,6 +107,8 @@ public final class ConfigMapReader {
       response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
     } catch (HttpTimeoutException e) {
       return new Result(Outcome.UNREACHABLE, null, server, "no answer within " + timeout.toMillis() + " ms");
+    } catch (java.net.ConnectException e) {
+      return new Result(Outcome.UNREACHABLE, null, server, "connection refused");
     } catch (IOException e) {
       return new Result(Outcome.UNREACHABLE, null, server, KcertException.oneLine(rootCause(e)));
     } catch (InterruptedException e) {

@@ -105,6 +105,18 @@ public final class NodeOptions {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
+    try {
+      return node(name, address, endpoint, sans, config);
+    } catch (IllegalArgumentException e) {
+      // a value may have come from the configuration: say where to look
+      throw new IllegalArgumentException(
+          config.isPresent() ? e.getMessage() + " (in the flags or " + config.source() + ")" : e.getMessage(),
+          e);
+    }
+  }
+
+  private NodeParameters node(
+      String name, String address, String endpoint, List<String> sans, ClusterConfig config) {
     return new NodeParameters(
           name,
           address,

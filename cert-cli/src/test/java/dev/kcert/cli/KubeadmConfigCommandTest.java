@@ -330,6 +330,29 @@ class KubeadmConfigCommandTest {
   }
 
   @Test
+  void aBadValueInTheConfigurationNamesTheFile() throws Exception {
+    Path file =
+        config(
+            "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n"
+                + "controlPlaneEndpoint: https://lb:6443\n");
+    Run r =
+        Cli.run(
+            args(
+                new String[] {
+                  "certs", "init", "--config", file.toString(), "--node-name", "cp-1",
+                  "--apiserver-advertise-address", "10.0.0.10"
+                },
+                dirs(root)));
+    assertThat(r.code()).isEqualTo(ExitCodes.ERROR);
+    assertThat(r.err())
+        .endsWith(
+            "error: control-plane endpoint 'https://lb:6443': host 'https://lb:6443' must be an IP"
+                + " address or a lower-case DNS name (host[:port], not a URL) (in the flags or "
+                + file + ")\n");
+    assertThat(root.resolve("pki")).doesNotExist();
+  }
+
+  @Test
   void kubeadmFlagNamesAndTheOldAliasesMakeTheSamePki() throws Exception {
     Run r =
         Cli.run(

@@ -40,6 +40,8 @@ final class CheckExpiration {
    * @param failWithin the failure threshold, or {@code null}
    * @param includeKubelet whether to add the kubelet's certificates
    * @param checkKeys whether to match every private key to its certificate
+   * @param externalEtcd true when the kubeadm configuration says etcd is external; {@code null}
+   *     decides from the disk
    */
   record Request(
       PkiLayout layout,
@@ -48,12 +50,25 @@ final class CheckExpiration {
       Duration warnWithin,
       Duration failWithin,
       boolean includeKubelet,
-      boolean checkKeys) {}
+      boolean checkKeys,
+      Boolean externalEtcd) {
+    Request(
+        PkiLayout layout,
+        List<Path> roots,
+        Format output,
+        Duration warnWithin,
+        Duration failWithin,
+        boolean includeKubelet,
+        boolean checkKeys) {
+      this(layout, roots, output, warnWithin, failWithin, includeKubelet, checkKeys, null);
+    }
+  }
 
   private CheckExpiration() {}
 
   static int run(Request r, Clock clock, PrintWriter out, PrintWriter err) {
-    InventoryOptions options = new InventoryOptions(r.includeKubelet(), r.checkKeys());
+    InventoryOptions options =
+        new InventoryOptions(r.includeKubelet(), r.checkKeys(), r.externalEtcd());
     Tally warn = new Tally(r.warnWithin());
     Tally fail = new Tally(r.failWithin());
     boolean[] errors = {false};
@@ -83,6 +98,16 @@ final class CheckExpiration {
           errors[0] |= report.hasErrors();
         };
     if (r.roots().isEmpty()) {
+      if (PkiInventory.externalEtcd(r.layout(), options)) {
+        err.println(
+            "note: etcd is external"
+                + (r.externalEtcd() != null
+                    ? " (etcd.external in the configuration)"
+                    : " (no " + r.layout().certDir().resolve("etcd") + " and no local etcd manifest)")
+                + ": etcd-ca, etcd-server, etcd-peer, etcd-healthcheck-client and"
+                + " apiserver-etcd-client are not reported, as kubeadm does");
+        err.flush();
+      }
       sink.accept(
           new FleetScan.NodeReport(
               null, ExpiryReport.of(PkiInventory.scan(r.layout(), options), clock)));

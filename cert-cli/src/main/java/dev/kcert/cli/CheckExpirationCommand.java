@@ -1,5 +1,6 @@
 package dev.kcert.cli;
 
+import dev.kcert.core.config.ClusterConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,8 +23,13 @@ import picocli.CommandLine.Spec;
     description = {
       "Checks expiration for the certificates in the local PKI managed by kubeadm.",
       "",
-      "Works offline: reads the PKI folder and the kubeconfig files beside it, never the API"
-          + " server. The table and the JSON/YAML output are kubeadm's"
+      "Works offline: reads the PKI folder and the kubeconfig files beside it. The kubeadm"
+          + " configuration (certificatesDir, etcd.external) is read only when asked for: from"
+          + " --config, or from the \"kubeadm-config\" ConfigMap through --kubeconfig (an API"
+          + " server that does not answer within --api-timeout is named in one line and the"
+          + " files are reported anyway). Without either, a PKI folder with no etcd/ folder and"
+          + " no manifests/etcd.yaml beside the kubeconfig files is taken for external etcd, whose"
+          + " certificates kubeadm does not report. The table and the JSON/YAML output are kubeadm's"
           + " (CertificateExpirationInfo, output.kubeadm.k8s.io/v1alpha3). A file that cannot be"
           + " read is shown as !INVALID! and named on standard error; the other rows are still"
           + " reported.",
@@ -31,7 +37,9 @@ import picocli.CommandLine.Spec;
       "Given ROOT folders (each an /etc/kubernetes-like folder with pki/ inside and the"
           + " kubeconfig files beside it), reports each in turn as soon as it is read: a '# ROOT'"
           + " line before each text report; in JSON and YAML one document per folder, with an"
-          + " added 'source' field."
+          + " added 'source' field. Absolute paths inside a ROOT's kubeconfig files are read"
+          + " below the ROOT's file system: ROOT without a trailing etc/kubernetes, else ROOT"
+          + " itself."
     },
     footer = {
       "%nExamples:",
@@ -44,6 +52,8 @@ import picocli.CommandLine.Spec;
     })
 public final class CheckExpirationCommand implements Callable<Integer> {
   @Mixin PkiDirs dirs;
+
+  @Mixin ConfigOptions configOptions;
 
   @Option(
       names = {"-o", "--output"},
@@ -100,9 +110,19 @@ public final class CheckExpirationCommand implements Callable<Integer> {
             spec.commandLine(), "ROOT folders and --cert-dir/--kubeconfig-dir exclude each other");
       }
     }
+    // the configuration only when asked for: an offline report stays offline and fast
+    ClusterConfig config = configOptions.resolve(dirs, false, spec.commandLine().getErr());
+    List<Path> folders = roots.stream().map(dirs::onHost).toList();
     CheckExpiration.Request request =
         new CheckExpiration.Request(
-            dirs.layout(), roots, output, warnWithin, failWithin, includeKubelet, checkKeys);
+            dirs.layout(config),
+            folders,
+            output,
+            warnWithin,
+            failWithin,
+            includeKubelet,
+            checkKeys,
+            config.externalEtcd() ? Boolean.TRUE : null);
     return CheckExpiration.run(
         request, root.clock(), spec.commandLine().getOut(), spec.commandLine().getErr());
   }

@@ -1,6 +1,9 @@
 package dev.kcert.cli;
 
+import dev.kcert.core.config.ClusterConfig;
 import dev.kcert.core.generate.PlannedFile;
+import dev.kcert.core.pki.PkiLayout;
+import java.nio.file.Path;
 import dev.kcert.core.renewal.NodeCsrPlanner;
 import java.io.PrintWriter;
 import java.util.List;
@@ -8,6 +11,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code kcert certs generate-csr}. */
@@ -31,7 +35,7 @@ import picocli.CommandLine.Spec;
     },
     footer = {
       "%nExamples:",
-      "  kcert certs generate-csr --node-name cp-2 --advertise-address 10.0.0.11 \\",
+      "  kcert certs generate-csr --node-name cp-2 --apiserver-advertise-address 10.0.0.11 \\",
       "      --control-plane-endpoint k8s.example.com:6443",
       ExitCodes.CREATE_HELP
     })
@@ -42,12 +46,24 @@ public final class GenerateCsrCommand implements Callable<Integer> {
 
   @Mixin NewKeyOptions keys;
 
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "A kubeadm configuration file (InitConfiguration, ClusterConfiguration,"
+              + " JoinConfiguration; kubeadm.k8s.io/v1beta3 or v1beta4). Flags win over it.")
+  Path config;
+
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    List<PlannedFile> files = NodeCsrPlanner.plan(dirs.layout(), node.parameters(), keys.keyAlgorithm);
+    ClusterConfig cfg = InitCommand.readConfig(config, dirs, spec.commandLine().getErr());
+    PkiLayout layout = dirs.layout(cfg);
+    List<PlannedFile> files =
+        NodeCsrPlanner.plan(
+            layout, node.parameters(cfg, spec), keys.keyAlgorithm(cfg), cfg.externalEtcd());
     NodeCsrPlanner.write(files);
     for (PlannedFile f : files) {
       out.println("Wrote " + f.path());
@@ -58,9 +74,9 @@ public final class GenerateCsrCommand implements Callable<Integer> {
             + " <name>.crt and run:");
     out.println(
         "  kcert certs import --csr-dir DIR --cert-dir "
-            + dirs.certDir
+            + layout.certDir()
             + " --kubeconfig-dir "
-            + dirs.kubeconfigDir);
+            + layout.kubeconfigDir());
     out.flush();
     return ExitCodes.OK;
   }

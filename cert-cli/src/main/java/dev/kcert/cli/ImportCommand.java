@@ -83,7 +83,7 @@ public final class ImportCommand implements Callable<Integer> {
       entries.addAll(RenewalPlanner.select(RenewalPlanner.ALL));
       entries.add(Catalogue.KUBELET_KUBECONFIG);
     }
-    RunLock lock = RunLock.acquire(RenewOutput.backupParent(dirs.kubeconfigDir));
+    RunLock lock = RunLock.acquire(RenewOutput.backupParent(dirs.kubeconfigDir()));
     try {
       return install(entries, named, clock, out, err);
     } finally {
@@ -98,10 +98,10 @@ public final class ImportCommand implements Callable<Integer> {
       PrintWriter out,
       PrintWriter err) {
     Installer installer = new Installer(FileOps.system());
-    RenewOutput.recover(installer, dirs.kubeconfigDir, err);
+    RenewOutput.recover(installer, dirs.kubeconfigDir(), err);
     err.flush();
     List<ImportPlanner.Item> items =
-        ImportPlanner.plan(dirs.layout(), entries, csrDir, named, clock);
+        ImportPlanner.plan(dirs.layout(), entries, dirs.onHost(csrDir), named, clock);
     if (items.isEmpty()) {
       out.println("Nothing to import: " + csrDir + " holds no <name>.crt; nothing was written.");
       out.flush();
@@ -109,7 +109,7 @@ public final class ImportCommand implements Callable<Integer> {
     }
     Installer.Result result =
         installer.install(
-            RenewOutput.backupParent(dirs.kubeconfigDir),
+            RenewOutput.backupParent(dirs.kubeconfigDir()),
             clock.instant(),
             items.stream().map(ImportPlanner.Item::change).toList());
     out.println("Backed up the files that were replaced to " + result.backupDir());

@@ -1,5 +1,6 @@
 package dev.kcert.cli;
 
+import dev.kcert.core.config.ClusterConfig;
 import dev.kcert.core.keys.KeyAlgorithm;
 import picocli.CommandLine.Option;
 
@@ -9,9 +10,16 @@ public final class NewKeyOptions {
       names = "--key-algorithm",
       paramLabel = "ALG",
       converter = KeyAlgorithmConverter.class,
-      defaultValue = "RSA-2048",
       description =
           "Type of every new key: RSA-2048, RSA-3072, RSA-4096, ECDSA-P256 or ECDSA-P384"
-              + " (default: ${DEFAULT-VALUE}).")
+              + " (default: encryptionAlgorithm of the kubeadm configuration, else RSA-2048).")
   KeyAlgorithm keyAlgorithm;
+
+  /** The key type: the flag, then the configuration's encryptionAlgorithm, then RSA-2048. */
+  public KeyAlgorithm keyAlgorithm(ClusterConfig config) {
+    if (keyAlgorithm != null) {
+      return keyAlgorithm;
+    }
+    return config.encryptionAlgorithm() != null ? config.encryptionAlgorithm() : KeyAlgorithm.RSA_2048;
+  }
 }

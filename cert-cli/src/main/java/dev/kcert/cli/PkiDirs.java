@@ -1,5 +1,6 @@
 package dev.kcert.cli;
 
+import dev.kcert.core.config.ClusterConfig;
 import dev.kcert.core.pki.PkiLayout;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -9,8 +10,9 @@ public final class PkiDirs {
   @Option(
       names = "--cert-dir",
       paramLabel = "DIR",
-      description = "The folder holding the certificates (default: ${DEFAULT-VALUE}).",
-      defaultValue = PkiLayout.CERT_DIR)
+      description =
+          "The folder holding the certificates (default: certificatesDir of the kubeadm"
+              + " configuration, else " + PkiLayout.CERT_DIR + ").")
   Path certDir;
 
   @Option(
@@ -27,7 +29,39 @@ public final class PkiDirs {
       defaultValue = PkiLayout.KUBELET_DIR)
   Path kubeletDir;
 
+  @Option(
+      names = "--rootfs",
+      paramLabel = "DIR",
+      description =
+          "The node's root file system, when it is not this machine's (a mounted disk, a backup, a"
+              + " container with the host at /host): every absolute path kcert reads or writes,"
+              + " including those written inside kubeconfig files, is taken below DIR.")
+  Path rootfs;
+
+  /** The folders, with kcert's defaults where no option names them. */
   public PkiLayout layout() {
-    return new PkiLayout(certDir, kubeconfigDir, kubeletDir);
+    return layout(ClusterConfig.none());
+  }
+
+  /** The folders: options first, then {@code certificatesDir} of the configuration, then defaults. */
+  public PkiLayout layout(ClusterConfig config) {
+    Path cert =
+        certDir != null
+            ? certDir
+            : config.certificatesDir() != null
+                ? Path.of(config.certificatesDir())
+                : PkiLayout.DEFAULT_CERT_DIR;
+    return new PkiLayout(
+        onHost(cert), onHost(kubeconfigDir), onHost(kubeletDir), rootfs == null ? null : rootfs);
+  }
+
+  /** The kubeconfig folder as read and written (below --rootfs when given). */
+  public Path kubeconfigDir() {
+    return onHost(kubeconfigDir);
+  }
+
+  /** A path the node names, as this machine reads it: below --rootfs when given and absolute. */
+  public Path onHost(Path p) {
+    return p == null ? null : PkiLayout.onHost(rootfs, p);
   }
 }

@@ -3,8 +3,11 @@ package dev.kcert.cli;
 import dev.kcert.cli.output.ExpirationText;
 import dev.kcert.cli.output.TabWriter;
 import dev.kcert.core.expiry.Durations;
+import dev.kcert.core.config.ClusterConfig;
 import dev.kcert.core.keys.KeyAlgorithm;
+import dev.kcert.core.model.Catalogue;
 import dev.kcert.core.model.CatalogueEntry;
+import dev.kcert.core.pki.PkiLayout;
 import dev.kcert.core.renewal.CsrPlanner;
 import dev.kcert.core.renewal.FileOps;
 import dev.kcert.core.renewal.Installer;
@@ -18,6 +21,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -48,7 +52,15 @@ import picocli.CommandLine.Spec;
       "",
       "With --csr-only, nothing in the PKI folder changes: a key and a certificate request per"
           + " certificate are written to --csr-dir for an external CA; bring the signed"
-          + " certificates back with 'kcert certs import'."
+          + " certificates back with 'kcert certs import'.",
+      "",
+      "kubeadm's configuration is read from --config, else from the \"kubeadm-config\" ConfigMap"
+          + " through --kubeconfig (default /etc/kubernetes/admin.conf, when it exists; an API"
+          + " server that does not answer within --api-timeout is named in one line and the files"
+          + " are used). Flags win over it. It gives certificatesDir, certificateValidityPeriod,"
+          + " encryptionAlgorithm and etcd.external. With external etcd (configured, or no etcd/"
+          + " folder and no manifests/etcd.yaml), 'all' leaves etcd's certificates and"
+          + " apiserver-etcd-client to etcd's owner."
     },
     footer = {
       "%nExamples:",
@@ -58,6 +70,8 @@ import picocli.CommandLine.Spec;
       "  kcert certs renew apiserver --key-algorithm ECDSA-P256",
       "  kcert certs renew all --csr-only --csr-dir /root/kcert-csr",
       "  kcert certs renew all --restart   (then restart etcd, kube-apiserver, ... one at a time)",
+      "  kcert certs renew all --config kubeadm.yaml",
+      "  kcert certs renew all --kubeconfig /etc/kubernetes/admin.conf --api-timeout 2s",
       ExitCodes.RENEW_HELP
     })
 public final class RenewCommand implements Callable<Integer> {
@@ -67,11 +81,15 @@ public final class RenewCommand implements Callable<Integer> {
 
   @Mixin PkiDirs dirs;
 
+  @Mixin ConfigOptions configOptions;
+
   @Option(
       names = "--validity",
       paramLabel = "DURATION",
       converter = DurationConverter.class,
-      description = "How long renewed certificates are valid (default: 8760h, one year).")
+      description =
+          "How long renewed certificates are valid (default: certificateValidityPeriod of the"
+              + " kubeadm configuration, else 8760h, one year).")
   Duration validity;
 
   @Option(
@@ -80,7 +98,8 @@ public final class RenewCommand implements Callable<Integer> {
       converter = KeyAlgorithmConverter.class,
       description =
           "Type of the new keys: RSA-2048, RSA-3072, RSA-4096, ECDSA-P256 or ECDSA-P384"
-              + " (default: the type and size of each old key).")
+              + " (default: encryptionAlgorithm of the kubeadm configuration, else the type and"
+              + " size of each old key).")
   KeyAlgorithm keyAlgorithm;
 
   @Option(names = "--reuse-key", description = "Keep the existing private keys.")
@@ -117,20 +136,37 @@ public final class RenewCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  /** The kubeadm configuration, once read; none when there is none. */
+  private ClusterConfig config = ClusterConfig.none();
+
   @Override
   public Integer call() {
     Clock clock = ((Kcert) spec.root().userObject()).clock();
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     checkUsage();
-    List<CatalogueEntry> entries = RenewalPlanner.select(name);
+    config = configOptions.resolve(dirs, true, err);
+    boolean externalEtcd = ConfigOptions.externalEtcd(config, dirs.layout(config));
+    List<CatalogueEntry> entries = RenewalPlanner.select(name, externalEtcd);
+    if (externalEtcd && RenewalPlanner.ALL.equals(name)) {
+      out.println(
+          "etcd is external"
+              + (config.externalEtcd() ? " (etcd.external in the configuration)" : " (no "
+                  + dirs.layout(config).certDir().resolve("etcd") + " and no local etcd manifest)")
+              + ": "
+              + Catalogue.renewable().stream()
+                  .filter(Catalogue::isEtcd)
+                  .map(CatalogueEntry::name)
+                  .collect(Collectors.joining(", "))
+              + " are left to etcd's owner");
+    }
     if (csrOnly) {
       return csrOnly(entries, out);
     }
     if (dryRun) {
       return dryRun(entries, clock, out, err);
     }
-    RunLock lock = RunLock.acquire(RenewOutput.backupParent(dirs.kubeconfigDir));
+    RunLock lock = RunLock.acquire(RenewOutput.backupParent(dirs.kubeconfigDir()));
     try {
       return renew(entries, clock, out, err);
     } finally {
@@ -140,7 +176,7 @@ public final class RenewCommand implements Callable<Integer> {
 
   private int dryRun(List<CatalogueEntry> entries, Clock clock, PrintWriter out, PrintWriter err) {
     Installer installer = new Installer(FileOps.system());
-    for (Path dir : installer.interrupted(RenewOutput.backupParent(dirs.kubeconfigDir))) {
+    for (Path dir : installer.interrupted(RenewOutput.backupParent(dirs.kubeconfigDir()))) {
       err.println(
           "warning: an earlier run stopped half-way; the next renew or import restores the"
               + " files it had replaced from "
@@ -163,11 +199,15 @@ public final class RenewCommand implements Callable<Integer> {
   private RenewalPlanner.Plan plan(List<CatalogueEntry> entries, Clock clock, PrintWriter err) {
     RenewalPlanner.Plan plan =
         RenewalPlanner.plan(
-            dirs.layout(),
+            dirs.layout(config),
             entries,
             new RenewalPlanner.Options(
-                validity != null ? validity : Renewer.DEFAULT_VALIDITY,
-                keyAlgorithm,
+                validity != null
+                    ? validity
+                    : config.certificateValidityPeriod() != null
+                        ? config.certificateValidityPeriod()
+                        : Renewer.DEFAULT_VALIDITY,
+                newKeyAlgorithm(),
                 reuseKey,
                 renewWithin,
                 dryRun,
@@ -181,7 +221,7 @@ public final class RenewCommand implements Callable<Integer> {
 
   private int renew(List<CatalogueEntry> entries, Clock clock, PrintWriter out, PrintWriter err) {
     Installer installer = new Installer(FileOps.system());
-    RenewOutput.recover(installer, dirs.kubeconfigDir, err);
+    RenewOutput.recover(installer, dirs.kubeconfigDir(), err);
     RenewalPlanner.Plan plan = plan(entries, clock, err);
     for (Item i : plan.items()) {
       String skip = skipMessage(i);
@@ -197,7 +237,7 @@ public final class RenewCommand implements Callable<Integer> {
     out.flush();
     Installer.Result result =
         installer.install(
-            RenewOutput.backupParent(dirs.kubeconfigDir), clock.instant(), plan.changes());
+            RenewOutput.backupParent(dirs.kubeconfigDir()), clock.instant(), plan.changes());
     out.println("Backed up the files that were replaced to " + result.backupDir());
     for (Item i : plan.renewals()) {
       out.println(i.entry().longName() + " renewed");
@@ -214,6 +254,17 @@ public final class RenewCommand implements Callable<Integer> {
     RenewOutput.restartHint(renewed, out);
     out.flush();
     return ExitCodes.OK;
+  }
+
+  /**
+   * The type of new keys, by kubeadm's rule: --key-algorithm, else the configuration's
+   * encryptionAlgorithm; none with --reuse-key; null keeps each old key's type.
+   */
+  private KeyAlgorithm newKeyAlgorithm() {
+    if (keyAlgorithm != null || reuseKey) {
+      return keyAlgorithm;
+    }
+    return config.encryptionAlgorithm();
   }
 
   private void checkUsage() {
@@ -238,10 +289,12 @@ public final class RenewCommand implements Callable<Integer> {
   }
 
   private int csrOnly(List<CatalogueEntry> entries, PrintWriter out) {
+    PkiLayout layout = dirs.layout(config);
+    Path requests = dirs.onHost(csrDir);
     CsrPlanner.Plan plan =
-        CsrPlanner.plan(dirs.layout(), entries, csrDir, keyAlgorithm, reuseKey);
+        CsrPlanner.plan(layout, entries, requests, newKeyAlgorithm(), reuseKey);
     for (CatalogueEntry e : plan.missing()) {
-      out.println(e.name() + ": " + dirs.layout().certFile(e) + " is missing; skipped");
+      out.println(e.name() + ": " + layout.certFile(e) + " is missing; skipped");
     }
     if (plan.files().isEmpty()) {
       out.println("Nothing to do; nothing was written.");
@@ -259,15 +312,15 @@ public final class RenewCommand implements Callable<Integer> {
     out.println(
         "The PKI folder was not changed. Have the external CA sign the requests, put each"
             + " certificate into "
-            + csrDir
+            + requests
             + " as <name>.crt, then run:");
     out.println(
         "  kcert certs import --csr-dir "
-            + csrDir
+            + requests
             + " --cert-dir "
-            + dirs.certDir
+            + layout.certDir()
             + " --kubeconfig-dir "
-            + dirs.kubeconfigDir);
+            + layout.kubeconfigDir());
     out.flush();
     return ExitCodes.OK;
   }

@@ -107,7 +107,7 @@ class InitCommandTest {
   void nodeNameIsRequired() {
     Run r = Cli.run(args(new String[] {"certs", "init", "--advertise-address", "10.0.0.10"}, dirs(root)));
     assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
-    assertThat(r.err()).startsWith("Missing required option: '--node-name=NAME'");
+    assertThat(r.err()).startsWith("--node-name is required (or nodeRegistration.name in --config)\n");
   }
 
   @Test

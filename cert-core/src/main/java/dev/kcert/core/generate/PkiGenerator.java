@@ -46,6 +46,18 @@ public final class PkiGenerator {
    * (kubeadm's "bring your own CA"); a CA with a certificate but no key is refused.
    */
   public static Plan plan(PkiLayout layout, NodeParameters node, GenerationOptions options) {
+    return plan(layout, node, options, false);
+  }
+
+  /**
+   * As {@link #plan(PkiLayout, NodeParameters, GenerationOptions)}; with {@code externalEtcd}, the
+   * etcd CA, etcd's certificates and {@code apiserver-etcd-client} are left to etcd's owner, as
+   * kubeadm does when {@code etcd.external} is set.
+   */
+  public static Plan plan(
+      PkiLayout layout, NodeParameters node, GenerationOptions options, boolean externalEtcd) {
+    List<CatalogueEntry> cas = Catalogue.forEtcd(Catalogue.CAS, externalEtcd);
+    List<CatalogueEntry> leaves = Catalogue.forEtcd(Catalogue.LEAVES, externalEtcd);
     List<CatalogueEntry> kubeconfigs = new ArrayList<>(Catalogue.KUBECONFIGS);
     if (options.includeKubeletConf()) {
       kubeconfigs.add(Catalogue.KUBELET_KUBECONFIG);
@@ -56,7 +68,7 @@ public final class PkiGenerator {
     Map<String, PrivateKey> caKeys = new HashMap<>();
     List<CatalogueEntry> newCas = new ArrayList<>();
     // the CAs on disk are checked before any key is made; a reused CA needs none
-    for (CatalogueEntry ca : Catalogue.CAS) {
+    for (CatalogueEntry ca : cas) {
       Path crt = layout.certFile(ca);
       Path key = layout.keyFile(ca);
       if (!Files.exists(crt)) {
@@ -82,7 +94,7 @@ public final class PkiGenerator {
 
     try (KeyMaker maker = new KeyMaker()) {
       // one key for every new CA, leaf, kubeconfig and the service-account pair, in this order
-      int keyCount = newCas.size() + Catalogue.LEAVES.size() + 1 + kubeconfigs.size();
+      int keyCount = newCas.size() + leaves.size() + 1 + kubeconfigs.size();
       Deque<Future<KeyPair>> keys = new ArrayDeque<>();
       for (int i = 0; i < keyCount; i++) {
         keys.add(maker.make(options.keyAlgorithm()));
@@ -99,7 +111,7 @@ public final class PkiGenerator {
         files.add(keyFile(layout.keyFile(ca), pair));
       }
 
-      for (CatalogueEntry leaf : Catalogue.LEAVES) {
+      for (CatalogueEntry leaf : leaves) {
         KeyPair pair = KeyMaker.await(keys.remove());
         X509Certificate cert = signLeaf(leaf, node, options, pair, caCerts, caKeys);
         files.add(certFile(layout.certFile(leaf), cert));
@@ -123,7 +135,7 @@ public final class PkiGenerator {
             Kubeconfig.create(
                 path,
                 node.clusterName(),
-                node.serverUrl(),
+                serverUrl(kc, node),
                 caPem,
                 PkiTemplates.kubeconfigUser(kc, node),
                 ascii(Certificates.toPem(cert)),
@@ -145,9 +157,27 @@ public final class PkiGenerator {
 
   /** Plans and writes a new PKI. */
   public static Plan generate(PkiLayout layout, NodeParameters node, GenerationOptions options) {
-    Plan plan = plan(layout, node, options);
+    return generate(layout, node, options, false);
+  }
+
+  /** Plans and writes a new PKI, without etcd's certificates when {@code externalEtcd}. */
+  public static Plan generate(
+      PkiLayout layout, NodeParameters node, GenerationOptions options, boolean externalEtcd) {
+    Plan plan = plan(layout, node, options, externalEtcd);
     write(plan);
     return plan;
+  }
+
+  /**
+   * The server a kubeconfig file names, as kubeadm writes it: the node's own API server for the
+   * controller manager and the scheduler, which run beside it, the control-plane endpoint for
+   * the others.
+   */
+  public static String serverUrl(CatalogueEntry kubeconfig, NodeParameters node) {
+    return switch (kubeconfig.name()) {
+      case "controller-manager.conf", "scheduler.conf" -> node.localServerUrl();
+      default -> node.serverUrl();
+    };
   }
 
   private static X509Certificate signLeaf(

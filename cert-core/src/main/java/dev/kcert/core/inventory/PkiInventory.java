@@ -53,15 +53,26 @@ public final class PkiInventory {
     return new PkiInventory(layout, options).scan();
   }
 
+  /**
+   * Whether {@link #scan} leaves etcd out for these options: as they say, else as the disk
+   * suggests.
+   */
+  public static boolean externalEtcd(PkiLayout layout, InventoryOptions options) {
+    return options.externalEtcd() != null
+        ? options.externalEtcd()
+        : layout.etcdLooksExternal();
+  }
+
   private Inventory scan() {
+    boolean externalEtcd = externalEtcd(layout, options);
     List<InventoryRow> authorities = new ArrayList<>();
-    for (CatalogueEntry ca : Catalogue.CAS) {
+    for (CatalogueEntry ca : Catalogue.forEtcd(Catalogue.CAS, externalEtcd)) {
       InventoryRow row = readCa(ca);
       cas.put(ca.name(), row);
       authorities.add(row);
     }
     List<InventoryRow> certificates = new ArrayList<>();
-    for (CatalogueEntry leaf : Catalogue.LEAVES) {
+    for (CatalogueEntry leaf : Catalogue.forEtcd(Catalogue.LEAVES, externalEtcd)) {
       certificates.add(readLeaf(leaf));
     }
     for (CatalogueEntry kc : Catalogue.KUBECONFIGS) {
@@ -145,7 +156,7 @@ public final class PkiInventory {
       if (yaml == null) {
         return new InventoryRow(kc, file, RowStatus.MISSING, null, external, null);
       }
-      creds = Kubeconfig.parse(yaml, file).credentials();
+      creds = Kubeconfig.parse(yaml, file).under(layout.rootfs()).credentials();
       CredentialRef certRef = creds.clientCertificate();
       if (certRef == null) {
         throw KcertException.about(

@@ -2,6 +2,7 @@ package dev.kcert.core.kubeconfig;
 
 import dev.kcert.core.model.KcertException;
 import dev.kcert.core.pem.Pem;
+import dev.kcert.core.pki.PkiLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -28,6 +29,8 @@ public final class Kubeconfig {
 
   private final Path file;
   private final Map<String, Object> root;
+  /** The node's root file system for absolute references, or null (this machine's). */
+  private Path rootfs;
 
   private Kubeconfig(Path file, Map<String, Object> root) {
     this.file = file;
@@ -119,6 +122,16 @@ public final class Kubeconfig {
 
   public Path file() {
     return file;
+  }
+
+  /**
+   * Reads the absolute file references of this kubeconfig ({@code client-certificate:
+   * /var/lib/kubelet/pki/...}) below {@code nodeRoot}, the root of the node's file system when it
+   * is mounted or copied somewhere else; {@code null} reads them as they are.
+   */
+  public Kubeconfig under(Path nodeRoot) {
+    this.rootfs = nodeRoot;
+    return this;
   }
 
   /** The current context resolved to its cluster and user. */
@@ -232,8 +245,11 @@ public final class Kubeconfig {
     if (!path.isEmpty()) {
       Path p = Path.of(path);
       Path parent = file.toAbsolutePath().getParent();
-      return new CredentialRef(
-          file, where + "." + field, null, p.isAbsolute() || parent == null ? p : parent.resolve(p));
+      Path resolved =
+          p.isAbsolute()
+              ? PkiLayout.onHost(rootfs, p)
+              : parent == null ? p : parent.resolve(p);
+      return new CredentialRef(file, where + "." + field, null, resolved);
     }
     return null;
   }

@@ -203,6 +203,19 @@ public final class Catalogue {
   private Catalogue() {}
 
 
+  /**
+   * Whether kubeadm leaves an entry out when etcd is external ({@code etcd.external}): the etcd CA,
+   * the certificates it signs (etcd's three and {@code apiserver-etcd-client}).
+   */
+  public static boolean isEtcd(CatalogueEntry e) {
+    return ETCD_CA.equals(e.name()) || ETCD_CA.equals(e.caName());
+  }
+
+  /** {@code entries} without the ones {@link #isEtcd} names, when etcd is external. */
+  public static List<CatalogueEntry> forEtcd(List<CatalogueEntry> entries, boolean externalEtcd) {
+    return externalEtcd ? entries.stream().filter(e -> !isEtcd(e)).toList() : entries;
+  }
+
   /** The entries that {@code renew} accepts by name: leaves and kubeconfigs. */
   public static List<CatalogueEntry> renewable() {
     return Stream.of(LEAVES, KUBECONFIGS).flatMap(List::stream).toList();

@@ -19,6 +19,10 @@ import java.util.Set;
  * @param controlPlaneEndpoint optional {@code host[:port]} shared by all control-plane nodes
  * @param apiServerCertSans extra SANs (DNS names or IPs) for the API server certificate
  * @param clusterName the cluster name used in kubeconfig files
+ * @param bindPort the port the API server listens on (kubeadm: 6443)
+ * @param etcdServerCertSans extra SANs of etcd's serving certificate ({@code
+ *     etcd.local.serverCertSANs})
+ * @param etcdPeerCertSans extra SANs of etcd's peer certificate ({@code etcd.local.peerCertSANs})
  */
 public record NodeParameters(
     String nodeName,
@@ -27,12 +31,29 @@ public record NodeParameters(
     String dnsDomain,
     String controlPlaneEndpoint,
     List<String> apiServerCertSans,
-    String clusterName) {
+    String clusterName,
+    int bindPort,
+    List<String> etcdServerCertSans,
+    List<String> etcdPeerCertSans) {
 
   public static final String DEFAULT_SERVICE_CIDR = "10.96.0.0/12";
   public static final String DEFAULT_DNS_DOMAIN = "cluster.local";
   public static final String DEFAULT_CLUSTER_NAME = "kubernetes";
   public static final int API_SERVER_PORT = 6443;
+
+  /** A node whose API server listens on kubeadm's port and whose etcd has no extra SANs. */
+  public NodeParameters(
+      String nodeName,
+      String advertiseAddress,
+      String serviceCidr,
+      String dnsDomain,
+      String controlPlaneEndpoint,
+      List<String> apiServerCertSans,
+      String clusterName) {
+    this(
+        nodeName, advertiseAddress, serviceCidr, dnsDomain, controlPlaneEndpoint,
+        apiServerCertSans, clusterName, API_SERVER_PORT, List.of(), List.of());
+  }
 
   public NodeParameters {
     if (nodeName == null || nodeName.isBlank()) {
@@ -45,6 +66,14 @@ public record NodeParameters(
     controlPlaneEndpoint = controlPlaneEndpoint == null ? "" : controlPlaneEndpoint.trim();
     apiServerCertSans = apiServerCertSans == null ? List.of() : List.copyOf(apiServerCertSans);
     clusterName = clusterName == null || clusterName.isBlank() ? DEFAULT_CLUSTER_NAME : clusterName;
+    if (bindPort < 1 || bindPort > 65535) {
+      throw new IllegalArgumentException("API server bind port " + bindPort + " is not in 1-65535");
+    }
+    etcdServerCertSans = etcdServerCertSans == null ? List.of() : List.copyOf(etcdServerCertSans);
+    etcdPeerCertSans = etcdPeerCertSans == null ? List.of() : List.copyOf(etcdPeerCertSans);
+    if (!controlPlaneEndpoint.isEmpty()) {
+      Endpoints.checkHostPort(controlPlaneEndpoint, "control-plane endpoint");
+    }
     serviceIp(serviceCidr);
   }
 
@@ -58,15 +87,24 @@ public record NodeParameters(
     return serviceIp(serviceCidr.split(",")[0].trim());
   }
 
-  /** The API server's URL as kubeconfig files carry it. */
+  /**
+   * The API server's URL as {@code admin.conf}, {@code super-admin.conf} and {@code kubelet.conf}
+   * carry it: the control-plane endpoint (with the bind port when it names none), else the local
+   * endpoint.
+   */
   public String serverUrl() {
-    String host = controlPlaneEndpoint.isEmpty() ? advertiseAddress : controlPlaneEndpoint;
-    boolean hasPort = host.startsWith("[") ? host.contains("]:") : host.chars().filter(c -> c == ':').count() == 1;
-    if (!host.startsWith("[") && host.chars().filter(c -> c == ':').count() > 1) {
-      host = "[" + host + "]";
-      hasPort = false;
+    if (controlPlaneEndpoint.isEmpty()) {
+      return localServerUrl();
     }
-    return "https://" + host + (hasPort ? "" : ":" + API_SERVER_PORT);
+    return "https://" + Endpoints.withPort(controlPlaneEndpoint, bindPort);
+  }
+
+  /**
+   * The node's own API server, as kubeadm writes it into {@code controller-manager.conf} and
+   * {@code scheduler.conf}: the advertise address and the bind port.
+   */
+  public String localServerUrl() {
+    return "https://" + Endpoints.withPort(advertiseAddress, bindPort);
   }
 
   /** The API server's DNS SANs, in kubeadm's order. */
@@ -120,16 +158,30 @@ public record NodeParameters(
     return new ArrayList<>(ips);
   }
 
+  /** The DNS SANs of etcd's serving ({@code peer} false) or peer certificate, extras appended. */
+  public List<String> etcdDnsNames(boolean peer) {
+    Set<String> dns = new LinkedHashSet<>(etcdDnsNames());
+    for (String san : peer ? etcdPeerCertSans : etcdServerCertSans) {
+      if (!isIpLiteral(san)) {
+        dns.add(san);
+      }
+    }
+    return List.copyOf(dns);
+  }
+
+  /** The IP SANs of etcd's serving ({@code peer} false) or peer certificate, extras appended. */
+  public List<InetAddress> etcdIps(boolean peer) {
+    Set<InetAddress> ips = new LinkedHashSet<>(etcdIps());
+    for (String san : peer ? etcdPeerCertSans : etcdServerCertSans) {
+      if (isIpLiteral(san)) {
+        ips.add(ip(san, "etcd SAN"));
+      }
+    }
+    return List.copyOf(ips);
+  }
+
   private String endpointHost() {
-    String ep = controlPlaneEndpoint;
-    if (ep.isEmpty()) {
-      return "";
-    }
-    if (ep.startsWith("[")) {
-      return ep.substring(1, ep.indexOf(']'));
-    }
-    long colons = ep.chars().filter(c -> c == ':').count();
-    return colons == 1 ? ep.substring(0, ep.indexOf(':')) : ep;
+    return controlPlaneEndpoint.isEmpty() ? "" : Endpoints.host(controlPlaneEndpoint);
   }
 
   static boolean isIpLiteral(String s) {

@@ -22,9 +22,10 @@ public final class PkiTemplates {
         ips = node.apiServerIps();
       }
       case "etcd-server", "etcd-peer" -> {
+        boolean peer = e.name().equals("etcd-peer");
         cn = node.nodeName();
-        dns = node.etcdDnsNames();
-        ips = node.etcdIps();
+        dns = node.etcdDnsNames(peer);
+        ips = node.etcdIps(peer);
       }
       case Catalogue.KUBELET_CONF -> cn = "system:node:" + node.nodeName();
       default -> {

@@ -39,7 +39,7 @@ record Existing(
     if (!entry.isKubeconfig()) {
       return new Existing(entry, file, Certificates.readBundle(file).get(0), null);
     }
-    Kubeconfig kc = Kubeconfig.read(file);
+    Kubeconfig kc = Kubeconfig.read(file).under(layout.rootfs());
     KubeconfigCredentials creds = kc.credentials();
     CredentialRef ref = creds.clientCertificate();
     if (ref == null) {

@@ -1,6 +1,7 @@
 package dev.kcert.core.renewal;
 
 import dev.kcert.core.csr.CsrBuilder;
+import dev.kcert.core.generate.PkiGenerator;
 import dev.kcert.core.generate.PlannedFile;
 import dev.kcert.core.keys.KeyAlgorithm;
 import dev.kcert.core.keys.KeyMaker;
@@ -46,7 +47,16 @@ public final class NodeCsrPlanner {
    * @throws KcertException when {@code ca.crt}, which the kubeconfig files embed, is missing
    */
   public static List<PlannedFile> plan(PkiLayout layout, NodeParameters node, KeyAlgorithm alg) {
-    List<CatalogueEntry> entries = new ArrayList<>(Catalogue.LEAVES);
+    return plan(layout, node, alg, false);
+  }
+
+  /**
+   * Computes every file; with {@code externalEtcd}, none for etcd's certificates and {@code
+   * apiserver-etcd-client}, which etcd's owner provides (kubeadm's rule for {@code etcd.external}).
+   */
+  public static List<PlannedFile> plan(
+      PkiLayout layout, NodeParameters node, KeyAlgorithm alg, boolean externalEtcd) {
+    List<CatalogueEntry> entries = new ArrayList<>(Catalogue.forEtcd(Catalogue.LEAVES, externalEtcd));
     entries.addAll(kubeconfigs());
     Path caFile = layout.certFile(Catalogue.ca(Catalogue.CA));
     if (!Existing.exists(caFile)) {
@@ -87,7 +97,7 @@ public final class NodeCsrPlanner {
             Kubeconfig.create(
                 file,
                 node.clusterName(),
-                node.serverUrl(),
+                PkiGenerator.serverUrl(e, node),
                 caPem,
                 PkiTemplates.kubeconfigUser(e, node),
                 null,

@@ -116,8 +116,26 @@ public final class RenewalPlanner {
    * @throws IllegalArgumentException for a CA or an unknown name
    */
   public static List<CatalogueEntry> select(String name) {
+    return select(name, false);
+  }
+
+  /**
+   * The entries a name selects when etcd is external or not: with external etcd, {@code all}
+   * leaves out etcd's certificates and {@code apiserver-etcd-client} (kubeadm's list), and naming
+   * one of them is an error.
+   *
+   * @throws IllegalArgumentException for a CA, an unknown name, or an etcd certificate of a
+   *     cluster whose etcd is external
+   */
+  public static List<CatalogueEntry> select(String name, boolean externalEtcd) {
     if (ALL.equals(name)) {
-      return Catalogue.renewable();
+      return Catalogue.forEtcd(Catalogue.renewable(), externalEtcd);
+    }
+    if (externalEtcd
+        && Catalogue.renewable().stream().anyMatch(e -> e.name().equals(name) && Catalogue.isEtcd(e))) {
+      throw new IllegalArgumentException(
+          name + " is not a certificate of this cluster: etcd is external, and its certificates"
+              + " belong to etcd's owner");
     }
     if (Catalogue.CAS.stream().anyMatch(c -> c.name().equals(name))) {
       throw new IllegalArgumentException(

@@ -18,7 +18,27 @@ import java.util.concurrent.TimeUnit;
  * judged by two workers at once. Failed names come back after a per-name exponential backoff.
  */
 final class WorkQueue implements AutoCloseable {
+  /** What the queue reports, for client-go's work-queue metrics. */
+  interface Observer {
+    Observer NONE = new Observer() {};
+
+    /** A key was added (not already waiting). */
+    default void added() {}
+
+    /** A key was handed to a worker after waiting this long. */
+    default void taken(long waitedNanos) {}
+
+    /** A worker finished a key it held this long. */
+    default void done(long workedNanos) {}
+
+    /** A key was put back after a failure. */
+    default void retried() {}
+  }
+
   private final Deque<String> queue = new ArrayDeque<>();
+  private final Map<String, Long> addedAt = new HashMap<>();
+  private final Map<String, Long> takenAt = new HashMap<>();
+  private final Observer observer;
   private final Set<String> dirty = new HashSet<>();
   private final Set<String> processing = new HashSet<>();
   private final Map<String, Integer> failures = new HashMap<>();
@@ -28,6 +48,11 @@ final class WorkQueue implements AutoCloseable {
   private boolean shutdown;
 
   WorkQueue(Duration baseDelay, Duration maxDelay) {
+    this(baseDelay, maxDelay, Observer.NONE);
+  }
+
+  WorkQueue(Duration baseDelay, Duration maxDelay, Observer observer) {
+    this.observer = observer;
     this.baseDelay = baseDelay;
     this.maxDelay = maxDelay;
     this.delayer =
@@ -44,6 +69,8 @@ final class WorkQueue implements AutoCloseable {
       return;
     }
     dirty.add(key);
+    addedAt.putIfAbsent(key, System.nanoTime());
+    observer.added();
     if (!processing.contains(key)) {
       queue.addLast(key);
       notifyAll();
@@ -72,6 +99,7 @@ final class WorkQueue implements AutoCloseable {
 
   /** The delay the next {@link #addRateLimited} would use, counting one more failure. */
   synchronized Duration nextDelay(String key) {
+    observer.retried();
     int n = failures.merge(key, 1, Integer::sum);
     long millis = baseDelay.toMillis();
     for (int i = 1; i < n && millis < maxDelay.toMillis(); i++) {
@@ -100,12 +128,20 @@ final class WorkQueue implements AutoCloseable {
     String key = queue.pollFirst();
     processing.add(key);
     dirty.remove(key);
+    long now = System.nanoTime();
+    Long added = addedAt.remove(key);
+    observer.taken(added == null ? 0 : now - added);
+    takenAt.put(key, now);
     return Optional.of(key);
   }
 
   /** Marks a key taken with {@link #take} as finished. */
   synchronized void done(String key) {
     processing.remove(key);
+    Long taken = takenAt.remove(key);
+    if (taken != null) {
+      observer.done(System.nanoTime() - taken);
+    }
     if (dirty.contains(key)) {
       queue.addLast(key);
       notifyAll();

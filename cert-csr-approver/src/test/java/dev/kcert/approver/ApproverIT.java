@@ -171,11 +171,11 @@ class ApproverIT {
     cluster.client().certificates().v1().certificateSigningRequests().withName("csr-stale")
         .edit(c -> { c.getMetadata().setLabels(java.util.Map.of("touched", "yes")); return c; });
     ApprovalWriter writer = new ApprovalWriter(cluster.client(), Clock.systemUTC());
-    assertThat(writer.write(judged, new dev.kcert.core.approval.Decision.Approve("x")))
+    assertThat(writer.write(judged, new dev.kcert.core.approval.Decision.Approve("x"), Duration.ofSeconds(10)))
         .isEqualTo(ApprovalWriter.Outcome.CONFLICT);
     assertThat(cluster.conditions("csr-stale")).isEmpty();
     CertificateSigningRequest fresh = cluster.csr("csr-stale");
-    assertThat(writer.write(fresh, new dev.kcert.core.approval.Decision.Approve("x")))
+    assertThat(writer.write(fresh, new dev.kcert.core.approval.Decision.Approve("x"), Duration.ofSeconds(10)))
         .isEqualTo(ApprovalWriter.Outcome.WRITTEN);
     assertThat(cluster.conditions("csr-stale")).extracting(CertificateSigningRequestCondition::getType)
         .containsExactly("Approved");

@@ -101,7 +101,7 @@ public record KubeadmClusterConfig(
   }
 
   /** {@code host}, {@code host:port}, {@code [v6]:port} or a bare IPv6 literal: the host. */
-  static String host(String endpoint) {
+  public static String host(String endpoint) {
     String e = endpoint.trim();
     if (e.startsWith("[")) {
       int close = e.indexOf(']');

@@ -89,6 +89,11 @@ public final class Approver implements AutoCloseable {
     return leadership.mayWrite();
   }
 
+  /** The names and addresses no node may have, as now known. */
+  dev.kcert.core.approval.ReservedNames reservedNames() {
+    return names.current();
+  }
+
   /** The HTTP port, or -1 when the endpoints are off. */
   public int httpPort() {
     return http == null ? -1 : http.port();

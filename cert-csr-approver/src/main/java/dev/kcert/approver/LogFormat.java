@@ -85,7 +85,7 @@ final class LogFormat extends Formatter {
     StringBuilder sb = new StringBuilder(96 + message.length());
     sb.append(time).append(' ').append(level).append(' ').append(logger).append(" - ").append(message);
     if (t != null) {
-      sb.append(" error=").append(Log.q(Escapes.controls(String.valueOf(t))));
+      sb.append(" error=").append(Log.q(String.valueOf(t)));
       sb.append(" stack=").append(Log.q(String.join(" | ", frames(t))));
     }
     return sb.append('\n').toString();
@@ -103,7 +103,7 @@ final class LogFormat extends Formatter {
         g.writeStringField("error", Escapes.controls(String.valueOf(t)));
         g.writeArrayFieldStart("stack");
         for (String f : frames(t)) {
-          g.writeString(f);
+          g.writeString(Escapes.controls(f));
         }
         g.writeEndArray();
       }
@@ -114,13 +114,16 @@ final class LogFormat extends Formatter {
     return out.append('\n').toString();
   }
 
-  /** The frames of a throwable and its causes, a few each, causes introduced by "caused by". */
+  /**
+   * The frames of a throwable and its causes, a few each, causes introduced by "caused by"; not
+   * escaped yet.
+   */
   static List<String> frames(Throwable t) {
     List<String> out = new ArrayList<>();
     java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     for (Throwable c = t; c != null && seen.add(c); c = c.getCause()) {
       if (c != t) {
-        out.add("caused by " + Escapes.controls(String.valueOf(c)));
+        out.add("caused by " + c);
       }
       StackTraceElement[] st = c.getStackTrace();
       for (int i = 0; i < st.length && i < MAX_FRAMES; i++) {

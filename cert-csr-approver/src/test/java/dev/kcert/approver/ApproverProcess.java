@@ -36,6 +36,10 @@ final class ApproverProcess implements AutoCloseable {
 
   /** The shaded jar {@code mvn package} made: integration tests run after it. */
   static Path jar() throws IOException {
+    String given = System.getProperty("kcert.approver.jar");
+    if (given != null) {
+      return Path.of(given).toAbsolutePath();
+    }
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("target"), "cert-csr-approver-*-all.jar")) {
       for (Path p : ds) {
         return p.toAbsolutePath();

@@ -61,7 +61,19 @@ final class Controller implements AutoCloseable {
   private final Set<String> floodNoticed = ConcurrentHashMap.newKeySet();
   /** Nodes whose approvals are held back by the flood guard now. */
   private final Set<String> heldBackNodes = ConcurrentHashMap.newKeySet();
+  /** Requests of held-back nodes sent behind every other request once, before they are judged. */
+  private final Set<String> deferred = ConcurrentHashMap.newKeySet();
+  /** The flood guard's last view of each node, dropped whenever that node's requests change. */
+  private final Map<String, Flood> floodCache = new ConcurrentHashMap<>();
+
+  private record Flood(FloodGuard.Status status, long atNanos) {}
+
+  /** How long a node's flood-guard view is reused while none of its requests changes. */
+  static final Duration FLOOD_REFRESH = Duration.ofSeconds(1);
+  /** Held-back requests are judged again after this at the latest (a deletion wakes them sooner). */
+  static final Duration FLOOD_RETRY = Duration.ofMinutes(1);
   private volatile boolean closing;
+  private volatile boolean started;
 
   /**
    * Requests this instance wrote a decision for. Until the cache shows that decision, an update
@@ -143,11 +155,13 @@ final class Controller implements AutoCloseable {
         new ResourceEventHandler<>() {
           @Override
           public void onAdd(CertificateSigningRequest csr) {
+            nodeNameOf(csr).ifPresent(floodCache::remove);
             enqueue(csr);
           }
 
           @Override
           public void onUpdate(CertificateSigningRequest oldCsr, CertificateSigningRequest newCsr) {
+            nodeNameOf(newCsr).ifPresent(floodCache::remove);
             enqueue(newCsr);
           }
 
@@ -157,7 +171,9 @@ final class Controller implements AutoCloseable {
             judgedOnce.remove(name);
             decided.remove(name);
             floodNoticed.remove(name);
+            deferred.remove(name);
             queue.forget(name);
+            nodeNameOf(csr).ifPresent(floodCache::remove);
             // a node held back has one request fewer: its others may be under the limit now
             nodeNameOf(csr).filter(heldBackNodes::contains).ifPresent(Controller.this::enqueueForNode);
           }
@@ -166,6 +182,7 @@ final class Controller implements AutoCloseable {
     metrics.registerGauges(this::pendingCount, queue::size, heldBackNodes::size, fence::mayWrite, settings.leaseName());
     nodeInformer.start();
     csrInformer.start();
+    started = true;
     for (int i = 0; i < settings.workers(); i++) {
       Thread t = new Thread(this::work, "approver-worker-" + i);
       t.setDaemon(true);
@@ -182,7 +199,7 @@ final class Controller implements AutoCloseable {
 
   /** Why the controller cannot go on, or null: an informer that stopped and will not restart. */
   String stoppedForGood() {
-    if (closing) {
+    if (closing || !started) {
       return null;
     }
     for (SharedIndexInformer<?> i : new SharedIndexInformer<?>[] {csrInformer, nodeInformer}) {
@@ -246,6 +263,11 @@ final class Controller implements AutoCloseable {
    * through the informer's node index (a node with n requests costs n per decision).
    */
   private FloodGuard.Status flood(String node, Instant now) {
+    Flood cached = floodCache.get(node);
+    long t = System.nanoTime();
+    if (cached != null && t - cached.atNanos() < FLOOD_REFRESH.toNanos()) {
+      return cached.status();
+    }
     List<Instant> created = new ArrayList<>();
     for (CertificateSigningRequest csr : csrInformer.getIndexer().byIndex(NODE_INDEX, node)) {
       CsrState state = CsrMapping.state(csr);
@@ -255,6 +277,7 @@ final class Controller implements AutoCloseable {
     }
     PolicyConfig p = settings.policy();
     FloodGuard.Status status = FloodGuard.evaluate(node, created, p.nodeRequestLimit(), p.floodWindow(), now);
+    floodCache.put(node, new Flood(status, t));
     if (status.active()) {
       if (heldBackNodes.add(node)) {
         LOG.warn("flood_guard=on node={} message={}", node, Log.q(status.describe()));
@@ -306,6 +329,14 @@ final class Controller implements AutoCloseable {
       queue.forget(name); // written already; the cache has not caught up yet
       return;
     }
+    Optional<String> node = csr == null ? Optional.empty() : nodeNameOf(csr);
+    if (node.isPresent() && heldBackNodes.contains(node.get())
+        && flood(node.get(), clock.instant()).active() && deferred.add(name)) {
+      // a flooding node's pile waits behind every other node's requests, then is judged
+      queue.addLater(name);
+      return;
+    }
+    deferred.remove(name);
     for (int attempt = 0; csr != null && isPendingKubeletServing(csr); attempt++) {
       Optional<Conflict> conflict = handle(csr);
       if (conflict.isEmpty()) {
@@ -349,6 +380,9 @@ final class Controller implements AutoCloseable {
     }
     if (decision instanceof Decision.Retry retry) {
       Duration delay = queue.nextDelay(name);
+      if (retry.why() == RetryReason.FLOOD_GUARD && delay.compareTo(FLOOD_RETRY) < 0) {
+        delay = FLOOD_RETRY;
+      }
       if (retry.until().isPresent()) {
         Duration untilEnd = Duration.between(now, retry.until().get()).plusSeconds(1);
         if (untilEnd.compareTo(delay) < 0) {

@@ -36,6 +36,9 @@ final class WorkQueue implements AutoCloseable {
   }
 
   private final Deque<String> queue = new ArrayDeque<>();
+  /** Keys handed out only when {@link #queue} is empty (see {@link #addLater}). */
+  private final Deque<String> later = new ArrayDeque<>();
+  private final Set<String> laterKeys = new HashSet<>();
   private final Map<String, Long> addedAt = new HashMap<>();
   private final Map<String, Long> takenAt = new HashMap<>();
   private final Observer observer;
@@ -65,6 +68,10 @@ final class WorkQueue implements AutoCloseable {
   }
 
   synchronized void add(String key) {
+    if (laterKeys.remove(key) && later.remove(key)) {
+      // promoted: it waited behind everything else and is now wanted at once
+      dirty.remove(key);
+    }
     if (shutdown || dirty.contains(key)) {
       return;
     }
@@ -73,6 +80,24 @@ final class WorkQueue implements AutoCloseable {
     observer.added();
     if (!processing.contains(key)) {
       queue.addLast(key);
+      notifyAll();
+    }
+  }
+
+  /**
+   * Adds a key that waits until every key added with {@link #add} has been handed out, so that a
+   * pile of one kind (a flooding node's requests) never delays the others.
+   */
+  synchronized void addLater(String key) {
+    if (shutdown || dirty.contains(key)) {
+      return;
+    }
+    dirty.add(key);
+    laterKeys.add(key);
+    addedAt.putIfAbsent(key, System.nanoTime());
+    observer.added();
+    if (!processing.contains(key)) {
+      later.addLast(key);
       notifyAll();
     }
   }
@@ -119,13 +144,14 @@ final class WorkQueue implements AutoCloseable {
 
   /** Waits for a key; empty once the queue is shut down. */
   synchronized Optional<String> take() throws InterruptedException {
-    while (queue.isEmpty() && !shutdown) {
+    while (queue.isEmpty() && later.isEmpty() && !shutdown) {
       wait();
     }
     if (shutdown) {
       return Optional.empty();
     }
-    String key = queue.pollFirst();
+    String key = queue.isEmpty() ? later.pollFirst() : queue.pollFirst();
+    laterKeys.remove(key);
     processing.add(key);
     dirty.remove(key);
     long now = System.nanoTime();
@@ -143,13 +169,13 @@ final class WorkQueue implements AutoCloseable {
       observer.done(System.nanoTime() - taken);
     }
     if (dirty.contains(key)) {
-      queue.addLast(key);
+      (laterKeys.contains(key) ? later : queue).addLast(key);
       notifyAll();
     }
   }
 
   synchronized int size() {
-    return queue.size();
+    return queue.size() + later.size();
   }
 
   @Override

@@ -90,7 +90,13 @@ final class ApprovalWriter {
     return copy;
   }
 
-  Outcome write(CertificateSigningRequest judged, Decision decision) {
+  /**
+   * @param budget the longest the request may take (what is left of the leader's lease); the
+   *     client gives up after it, so a write never lands long after the lease could have passed
+   *     to another replica
+   */
+  Outcome write(CertificateSigningRequest judged, Decision decision, java.time.Duration budget) {
+    long timeoutMillis = Math.max(1, Math.min(TIMEOUT_SECONDS * 1000, budget.toMillis()));
     String name = judged.getMetadata().getName();
     CertificateSigningRequest body = withCondition(judged, decision, clock.instant());
     String base = client.getMasterUrl().toString();
@@ -104,15 +110,19 @@ final class ApprovalWriter {
         client.getHttpClient().newHttpRequestBuilder()
             .uri(url)
             .put("application/json", Serialization.asJson(body))
-            .timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+            .timeout(timeoutMillis, TimeUnit.MILLISECONDS)
             .build();
     HttpResponse<String> response;
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> sent =
+        client.getHttpClient().sendAsync(request, String.class);
     try {
-      response = client.getHttpClient().sendAsync(request, String.class).get(TIMEOUT_SECONDS + 5, TimeUnit.SECONDS);
+      response = sent.get(timeoutMillis, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
+      sent.cancel(true);
       Thread.currentThread().interrupt();
       throw new WriteException("interrupted while writing approval of " + name, e);
     } catch (ExecutionException | TimeoutException e) {
+      sent.cancel(true);
       throw new WriteException("cannot write approval of " + name + ": " + e, e);
     }
     return switch (response.code()) {

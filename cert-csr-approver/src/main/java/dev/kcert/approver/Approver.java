@@ -1,14 +1,16 @@
 package dev.kcert.approver;
 
-import dev.kcert.core.approval.ApprovalPolicy;
+import dev.kcert.core.approval.DnsAnswer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One running approver: controller, leader election and HTTP endpoints, wired together. */
+/** One running approver: controller, cluster names, leader election and HTTP endpoints, wired together. */
 public final class Approver implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Approver.class);
 
@@ -16,21 +18,33 @@ public final class Approver implements AutoCloseable {
   private final Metrics metrics;
   private final Controller controller;
   private final Leadership leadership;
+  private final ClusterNames names;
   private final EventRecorder events;
-  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  private final DnsVerifier dns;
+  private final AtomicBoolean closed = new AtomicBoolean();
   private HealthServer http;
 
   public Approver(KubernetesClient client, Settings settings, Clock clock) {
     this.settings = settings;
     this.metrics = new Metrics(new PrometheusRegistry());
-    ApprovalPolicy policy = new ApprovalPolicy(settings.policy());
     this.events =
         new EventRecorder(client, settings.eventNamespace(), settings.identity(), clock, metrics::eventDropped);
     ApprovalWriter writer = new ApprovalWriter(client, clock);
     Controller[] self = new Controller[1];
-    this.leadership = new Leadership(client, settings, () -> self[0].enqueueAll());
+    this.leadership = new Leadership(client,
+        new Leadership.Config(settings.leaderElection(), settings.leaseNamespace(), settings.leaseName(),
+            settings.identity(), settings.leaseDuration(), settings.renewDeadline(), settings.retryPeriod()),
+        () -> self[0].enqueueAll(), System::nanoTime);
+    this.names = new ClusterNames(client, settings.names(), reserved -> {
+      if (self[0] != null) {
+        self[0].reservedNamesChanged(reserved);
+      }
+    });
+    this.dns = settings.policy().verifyDns() ? DnsVerifier.system(settings.dnsTimeout(), settings.dnsCacheTtl()) : null;
+    Function<String, DnsAnswer> lookup =
+        dns == null ? name -> new DnsAnswer.Failed("DNS verification is off") : dns::lookup;
     this.controller =
-        new Controller(client, policy, settings, metrics, events, writer, clock, leadership::isLeader);
+        new Controller(client, settings, metrics, events, writer, clock, leadership, names, lookup);
     self[0] = controller;
   }
 
@@ -40,18 +54,27 @@ public final class Approver implements AutoCloseable {
    * @param port 0 picks a free port
    */
   public void start(String httpHost, int port) throws IOException {
-    LOG.info("starting identity={} dry_run={} workers={} leader_election={}", settings.identity(),
-        settings.dryRun(), settings.workers(), settings.leaderElection());
+    LOG.info("starting identity={} dry_run={} skip_deny={} workers={} leader_election={}", settings.identity(),
+        settings.dryRun(), settings.skipDeny(), settings.workers(), settings.leaderElection());
     if (port >= 0) {
-      http = new HealthServer(httpHost, port, metrics.registry, this::notReadyBecause);
+      http = new HealthServer(httpHost, port, metrics.registry, this::brokenBecause, this::notReadyBecause);
       LOG.info("http=listening address={}:{} paths=/healthz,/readyz,/metrics", httpHost, http.port());
     }
+    names.start();
     controller.start();
     leadership.start();
   }
 
-  /** Null when ready: informers synced and leadership known; otherwise why not. */
+  /** Null while the process can go on; otherwise why it cannot (then /healthz fails). */
+  public String brokenBecause() {
+    return controller.stoppedForGood();
+  }
+
+  /** Null when ready: informers synced, cluster names known and leadership known; otherwise why not. */
   public String notReadyBecause() {
+    if (!names.known()) {
+      return "cluster names not known yet";
+    }
     if (!controller.hasSynced()) {
       return "informers not synced";
     }
@@ -61,8 +84,14 @@ public final class Approver implements AutoCloseable {
     return null;
   }
 
+  /** Whether this replica writes now (leader, renewed within the deadline). */
   public boolean isLeader() {
-    return leadership.isLeader();
+    return leadership.mayWrite();
+  }
+
+  /** The names and addresses no node may have, as now known. */
+  dev.kcert.core.approval.ReservedNames reservedNames() {
+    return names.current();
   }
 
   /** The HTTP port, or -1 when the endpoints are off. */
@@ -82,7 +111,11 @@ public final class Approver implements AutoCloseable {
     }
     leadership.close();
     controller.close();
+    names.close();
     events.close();
+    if (dns != null) {
+      dns.close();
+    }
     if (http != null) {
       http.close();
     }

@@ -4,7 +4,10 @@ import dev.kcert.core.approval.ApprovalPolicy;
 import dev.kcert.core.approval.CsrRequest;
 import dev.kcert.core.approval.CsrRequest.CsrState;
 import dev.kcert.core.approval.Decision;
+import dev.kcert.core.approval.DnsAnswer;
 import dev.kcert.core.approval.FloodGuard;
+import dev.kcert.core.approval.PolicyConfig;
+import dev.kcert.core.approval.ReservedNames;
 import dev.kcert.core.approval.IgnoreReason;
 import dev.kcert.core.approval.NodeInfo;
 import dev.kcert.core.approval.RetryReason;
@@ -24,7 +27,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,29 +40,40 @@ final class Controller implements AutoCloseable {
   private static final String NODE_INDEX = "node";
   private static final int MAX_CONFLICT_RETRIES = 3;
   private static final Duration UNSYNCED_RETRY = Duration.ofMillis(200);
+  /** A write is sent only with at least this much of the lease left. */
+  private static final Duration MIN_WRITE_BUDGET = Duration.ofMillis(500);
 
   private final KubernetesClient client;
-  private final ApprovalPolicy policy;
+  private volatile ApprovalPolicy policy;
   private final Settings settings;
   private final Metrics metrics;
   private final EventRecorder events;
   private final ApprovalWriter writer;
   private final Clock clock;
-  private final BooleanSupplier mayWrite;
+  private final Leadership fence;
+  private final ClusterNames names;
+  private final Function<String, DnsAnswer> dns;
   private final WorkQueue queue;
   private final List<Thread> workers = new ArrayList<>();
-  /** Names logged once per resourceVersion (dry-run decisions, ignored non-node requests). */
+  /** Names logged once per resourceVersion (dry-run decisions, ignored non-node requests, skipped denials). */
   private final Map<String, String> judgedOnce = new ConcurrentHashMap<>();
   /** Names a flood-guard event was written for. */
   private final Set<String> floodNoticed = ConcurrentHashMap.newKeySet();
-  private volatile boolean floodActive;
+  /** Nodes whose approvals are held back by the flood guard now. */
+  private final Set<String> heldBackNodes = ConcurrentHashMap.newKeySet();
+  /** Requests of held-back nodes sent behind every other request once, before they are judged. */
+  private final Set<String> deferred = ConcurrentHashMap.newKeySet();
+  /** The flood guard's last view of each node, dropped whenever that node's requests change. */
+  private final Map<String, Flood> floodCache = new ConcurrentHashMap<>();
 
-  /** How long a flood-guard evaluation is reused. */
-  static final Duration FLOOD_REFRESH = Duration.ofMillis(200);
+  private record Flood(FloodGuard.Status status, long atNanos) {}
 
-  private FloodGuard.Status floodStatus;
-  private Instant floodCheckedAt;
-  private volatile boolean floodDirty = true;
+  /** How long a node's flood-guard view is reused while none of its requests changes. */
+  static final Duration FLOOD_REFRESH = Duration.ofSeconds(1);
+  /** Held-back requests are judged again after this at the latest (a deletion wakes them sooner). */
+  static final Duration FLOOD_RETRY = Duration.ofMinutes(1);
+  private volatile boolean closing;
+  private volatile boolean started;
 
   /**
    * Requests this instance wrote a decision for. Until the cache shows that decision, an update
@@ -72,22 +86,40 @@ final class Controller implements AutoCloseable {
 
   Controller(
       KubernetesClient client,
-      ApprovalPolicy policy,
       Settings settings,
       Metrics metrics,
       EventRecorder events,
       ApprovalWriter writer,
       Clock clock,
-      BooleanSupplier mayWrite) {
+      Leadership fence,
+      ClusterNames names,
+      Function<String, DnsAnswer> dns) {
     this.client = client;
-    this.policy = policy;
+    this.policy = new ApprovalPolicy(settings.policy().withReserved(names.current()));
     this.settings = settings;
     this.metrics = metrics;
     this.events = events;
     this.writer = writer;
     this.clock = clock;
-    this.mayWrite = mayWrite;
-    this.queue = new WorkQueue(settings.retryBaseDelay(), settings.retryMaxDelay());
+    this.fence = fence;
+    this.names = names;
+    this.dns = dns;
+    this.queue = new WorkQueue(settings.retryBaseDelay(), settings.retryMaxDelay(), metrics.queueObserver());
+  }
+
+  /** The cluster's own names changed: judge every pending request again under the new rules. */
+  void reservedNamesChanged(ReservedNames reserved) {
+    policy = new ApprovalPolicy(settings.policy().withReserved(reserved));
+    enqueueAll();
+  }
+
+  /**
+   * Retries a failed list or watch for as long as the process runs: the informer backs off on
+   * its own, and {@link #stoppedForGood()} tells the health check if it ever gives up.
+   */
+  private static boolean retryForever(String what, boolean started, Throwable t) {
+    LOG.warn("informer={} started={} action=retry error={}", what, started, Log.q(Log.oneLine(t)));
+    return true;
   }
 
   void start() {
@@ -107,9 +139,11 @@ final class Controller implements AutoCloseable {
 
           @Override
           public void onDelete(Node node, boolean deletedFinalStateUnknown) {
-            floodDirty = true; // fewer nodes: a lower threshold
+            // its pending requests now wait for the grace period, then are denied
+            enqueueForNode(node.getMetadata().getName());
           }
         });
+    nodeInformer.exceptionHandler((started, t) -> retryForever("nodes", started, t));
 
     // filtered on the server; a server that ignores the selector is filtered again in shouldJudge
     csrInformer =
@@ -121,12 +155,13 @@ final class Controller implements AutoCloseable {
         new ResourceEventHandler<>() {
           @Override
           public void onAdd(CertificateSigningRequest csr) {
-            floodDirty = true;
+            nodeNameOf(csr).ifPresent(floodCache::remove);
             enqueue(csr);
           }
 
           @Override
           public void onUpdate(CertificateSigningRequest oldCsr, CertificateSigningRequest newCsr) {
+            nodeNameOf(newCsr).ifPresent(floodCache::remove);
             enqueue(newCsr);
           }
 
@@ -136,19 +171,18 @@ final class Controller implements AutoCloseable {
             judgedOnce.remove(name);
             decided.remove(name);
             floodNoticed.remove(name);
+            deferred.remove(name);
             queue.forget(name);
-            if (floodActive) {
-              // the pile shrank: look again now; when the flood is over, evaluateFlood queues the
-              // held-back requests at once instead of after their backoff (re-judging them all
-              // while it lasts would only hold them back again)
-              floodDirty = true;
-              flood(clock.instant());
-            }
+            nodeNameOf(csr).ifPresent(floodCache::remove);
+            // a node held back has one request fewer: its others may be under the limit now
+            nodeNameOf(csr).filter(heldBackNodes::contains).ifPresent(Controller.this::enqueueForNode);
           }
         });
-    metrics.registerGauges(this::pendingCount, () -> floodActive, mayWrite);
+    csrInformer.exceptionHandler((started, t) -> retryForever("certificatesigningrequests", started, t));
+    metrics.registerGauges(this::pendingCount, queue::size, heldBackNodes::size, fence::mayWrite, settings.leaseName());
     nodeInformer.start();
     csrInformer.start();
+    started = true;
     for (int i = 0; i < settings.workers(); i++) {
       Thread t = new Thread(this::work, "approver-worker-" + i);
       t.setDaemon(true);
@@ -157,9 +191,29 @@ final class Controller implements AutoCloseable {
     }
   }
 
-  /** Whether both informers have listed their objects once. */
+  /** Whether both informers have listed their objects once and the cluster's names are known. */
   boolean hasSynced() {
-    return csrInformer != null && nodeInformer != null && csrInformer.hasSynced() && nodeInformer.hasSynced();
+    return csrInformer != null && nodeInformer != null && csrInformer.hasSynced() && nodeInformer.hasSynced()
+        && names.known();
+  }
+
+  /** Why the controller cannot go on, or null: an informer that stopped and will not restart. */
+  String stoppedForGood() {
+    if (closing || !started) {
+      return null;
+    }
+    for (SharedIndexInformer<?> i : new SharedIndexInformer<?>[] {csrInformer, nodeInformer}) {
+      if (i != null && i.stopped().toCompletableFuture().isDone()) {
+        String why = "informer for " + i.getApiTypeClass().getSimpleName() + " stopped";
+        try {
+          i.stopped().toCompletableFuture().getNow(null);
+        } catch (RuntimeException e) {
+          why += ": " + Log.oneLine(e);
+        }
+        return why;
+      }
+    }
+    return null;
   }
 
   /** Queues every pending kubelet-serving CSR; called when this replica becomes the leader. */
@@ -205,44 +259,33 @@ final class Controller implements AutoCloseable {
   }
 
   /**
-   * The flood guard's view. It scans every cached CSR, and doing that for each decision made a
-   * backlog of n requests cost n squared, so an evaluation is reused for {@link #FLOOD_REFRESH} --
-   * but never once the pile may have grown (a new CSR, a Node gone): a reused view can only
-   * overstate the pile (requests approved since, or aged out of the hour), which holds approvals
-   * back a little longer and never lets a flood through.
+   * The flood guard's view of one node: its pending and approved requests in the window, found
+   * through the informer's node index (a node with n requests costs n per decision).
    */
-  private synchronized FloodGuard.Status flood(Instant now) {
-    if (!floodDirty
-        && floodStatus != null
-        && floodCheckedAt != null
-        && !now.isBefore(floodCheckedAt)
-        && Duration.between(floodCheckedAt, now).compareTo(FLOOD_REFRESH) < 0) {
-      return floodStatus;
+  private FloodGuard.Status flood(String node, Instant now) {
+    Flood cached = floodCache.get(node);
+    long t = System.nanoTime();
+    if (cached != null && t - cached.atNanos() < FLOOD_REFRESH.toNanos()) {
+      return cached.status();
     }
-    floodDirty = false;
-    floodCheckedAt = now;
-    floodStatus = evaluateFlood(now);
-    return floodStatus;
-  }
-
-  private FloodGuard.Status evaluateFlood(Instant now) {
     List<Instant> created = new ArrayList<>();
-    for (CertificateSigningRequest csr : csrInformer.getStore().list()) {
-      if (isPendingKubeletServing(csr)) {
+    for (CertificateSigningRequest csr : csrInformer.getIndexer().byIndex(NODE_INDEX, node)) {
+      CsrState state = CsrMapping.state(csr);
+      if (state == CsrState.PENDING || state == CsrState.APPROVED || state == CsrState.ISSUED) {
         created.add(CsrMapping.created(csr, now));
       }
     }
-    FloodGuard.Status status =
-        FloodGuard.evaluate(created, nodeInformer.getStore().list().size(), settings.policy().floodMargin(), now);
-    if (status.active() != floodActive) {
-      floodActive = status.active();
-      if (status.active()) {
-        LOG.warn("flood_guard=on {}", Log.q(status.describe()));
-      } else {
-        LOG.info("flood_guard=off {}", Log.q(status.describe()));
-        floodNoticed.clear();
-        enqueueAll();
+    PolicyConfig p = settings.policy();
+    FloodGuard.Status status = FloodGuard.evaluate(node, created, p.nodeRequestLimit(), p.floodWindow(), now);
+    floodCache.put(node, new Flood(status, t));
+    if (status.active()) {
+      if (heldBackNodes.add(node)) {
+        LOG.warn("flood_guard=on node={} message={}", node, Log.q(status.describe()));
       }
+    } else if (heldBackNodes.remove(node)) {
+      LOG.info("flood_guard=off node={} message={}", node, Log.q(status.describe()));
+      floodNoticed.removeIf(n -> true);
+      enqueueForNode(node);
     }
     return status;
   }
@@ -271,7 +314,7 @@ final class Controller implements AutoCloseable {
   }
 
   private void process(String name) {
-    if (!mayWrite.getAsBoolean()) {
+    if (!fence.mayWrite()) {
       // followers only keep their caches warm; a new leader queues every pending request
       queue.forget(name);
       return;
@@ -286,6 +329,14 @@ final class Controller implements AutoCloseable {
       queue.forget(name); // written already; the cache has not caught up yet
       return;
     }
+    Optional<String> node = csr == null ? Optional.empty() : nodeNameOf(csr);
+    if (node.isPresent() && heldBackNodes.contains(node.get())
+        && flood(node.get(), clock.instant()).active() && deferred.add(name)) {
+      // a flooding node's pile waits behind every other node's requests, then is judged
+      queue.addLater(name);
+      return;
+    }
+    deferred.remove(name);
     for (int attempt = 0; csr != null && isPendingKubeletServing(csr); attempt++) {
       Optional<Conflict> conflict = handle(csr);
       if (conflict.isEmpty()) {
@@ -316,7 +367,8 @@ final class Controller implements AutoCloseable {
     Optional<String> nodeName = ApprovalPolicy.nodeName(request.username());
     Optional<NodeInfo> node =
         nodeName.map(n -> nodeInformer.getStore().getByKey(n)).map(CsrMapping::toNode);
-    Decision decision = policy.judge(request, node, flood(now), now);
+    FloodGuard.Status flood = nodeName.map(n -> flood(n, now)).orElse(FloodGuard.Status.OFF);
+    Decision decision = policy.judge(request, node, flood, dns, now);
     String nodeLabel = nodeName.orElse("-");
 
     if (decision instanceof Decision.Ignore ignore) {
@@ -328,6 +380,9 @@ final class Controller implements AutoCloseable {
     }
     if (decision instanceof Decision.Retry retry) {
       Duration delay = queue.nextDelay(name);
+      if (retry.why() == RetryReason.FLOOD_GUARD && delay.compareTo(FLOOD_RETRY) < 0) {
+        delay = FLOOD_RETRY;
+      }
       if (retry.until().isPresent()) {
         Duration untilEnd = Duration.between(now, retry.until().get()).plusSeconds(1);
         if (untilEnd.compareTo(delay) < 0) {
@@ -336,9 +391,11 @@ final class Controller implements AutoCloseable {
       }
       queue.addAfter(name, delay);
       report(name, nodeLabel, decision, " retry_in=" + delay, settings.dryRun(), start);
-      if (retry.why() == RetryReason.FLOOD_GUARD && !settings.dryRun() && mayWrite.getAsBoolean()
-          && floodNoticed.add(name)) {
-        events.record(csr, true, decision.reason(), decision.message());
+      if (retry.why() == RetryReason.FLOOD_GUARD) {
+        metrics.heldBack();
+        if (!settings.dryRun() && fence.mayWrite() && floodNoticed.add(name)) {
+          events.record(csr, true, decision.reason(), decision.message());
+        }
       }
       return Optional.empty();
     }
@@ -348,7 +405,7 @@ final class Controller implements AutoCloseable {
   private Optional<Conflict> write(
       CertificateSigningRequest csr, Decision decision, String node, long start) {
     String name = csr.getMetadata().getName();
-    if (!mayWrite.getAsBoolean()) {
+    if (!fence.mayWrite()) {
       // the leader decides (and, in dry-run, reports); the others only keep their caches warm
       LOG.debug("csr={} decision={} not_leader=true", name, decision.result());
       return Optional.empty();
@@ -359,9 +416,25 @@ final class Controller implements AutoCloseable {
       }
       return Optional.empty();
     }
+    if (decision instanceof Decision.Deny && settings.skipDeny()) {
+      // left pending for whoever manages these requests; said once per version of the request
+      queue.forget(name);
+      if (firstSight(csr)) {
+        report(name, node, decision, " skip_deny=true", false, start);
+        events.record(csr, true, decision.reason(), "left pending (--skip-deny): " + decision.message());
+      }
+      return Optional.empty();
+    }
+    Duration budget = fence.remaining();
+    if (!fence.mayWrite() || budget.compareTo(MIN_WRITE_BUDGET) < 0) {
+      // the lease may lapse before the write lands: another replica may be deciding by then
+      LOG.info("csr={} decision={} fenced=true", name, decision.result());
+      queue.addAfter(name, Duration.ofSeconds(1));
+      return Optional.empty();
+    }
     ApprovalWriter.Outcome outcome;
     try {
-      outcome = writer.write(csr, decision);
+      outcome = writer.write(csr, decision, budget);
     } catch (ApprovalWriter.WriteException e) {
       metrics.writeError();
       throw e;
@@ -414,6 +487,7 @@ final class Controller implements AutoCloseable {
 
   @Override
   public void close() {
+    closing = true;
     // let a worker finish the object it holds (its write and event), then stop the stragglers
     queue.close();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);

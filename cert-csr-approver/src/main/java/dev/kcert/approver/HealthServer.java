@@ -12,15 +12,21 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
-/** {@code /healthz}, {@code /readyz} and {@code /metrics} on one port. */
+/**
+ * {@code /healthz}, {@code /readyz} and {@code /metrics} on one port. {@code /healthz} fails when
+ * the process cannot recover by itself (so the kubelet restarts it); {@code /readyz} fails while it
+ * is still starting.
+ */
 final class HealthServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
 
   /**
-   * @param readiness why the approver is not ready, or null when it is
+   * @param liveness why the process is broken for good, or null when it is not
+   * @param readiness why the process is not ready, or null when it is
    */
-  HealthServer(String host, int port, PrometheusRegistry registry, Supplier<String> readiness)
+  HealthServer(String host, int port, PrometheusRegistry registry, Supplier<String> liveness,
+      Supplier<String> readiness)
       throws IOException {
     server = HttpServer.create(new InetSocketAddress(host, port), 16);
     executor =
@@ -32,7 +38,12 @@ final class HealthServer implements AutoCloseable {
               return t;
             });
     server.setExecutor(executor);
-    server.createContext("/healthz", ex -> reply(ex, 200, "ok\n"));
+    server.createContext(
+        "/healthz",
+        ex -> {
+          String problem = liveness.get();
+          reply(ex, problem == null ? 200 : 503, problem == null ? "ok\n" : problem + "\n");
+        });
     server.createContext(
         "/readyz",
         ex -> {

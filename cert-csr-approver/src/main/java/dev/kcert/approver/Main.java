@@ -16,9 +16,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -72,14 +75,86 @@ public final class Main implements Callable<Integer> {
   List<String> ecdsaCurves = new ArrayList<>();
 
   @Option(names = "--allow-ed25519", arity = "1", paramLabel = "BOOL",
-      defaultValue = "${env:KCERT_APPROVER_ALLOW_ED25519:-true}",
-      description = "accept Ed25519 keys (default: ${DEFAULT-VALUE}) [KCERT_APPROVER_ALLOW_ED25519]")
+      defaultValue = "${env:KCERT_APPROVER_ALLOW_ED25519:-false}",
+      description = "accept Ed25519 keys; kubelets make ECDSA P-256 or RSA keys (default: ${DEFAULT-VALUE}) "
+          + "[KCERT_APPROVER_ALLOW_ED25519]")
   boolean allowEd25519;
 
   @Option(names = "--max-expiration", paramLabel = "DURATION",
       defaultValue = "${env:KCERT_APPROVER_MAX_EXPIRATION:-367d}",
-      description = "deny spec.expirationSeconds above this (default: ${DEFAULT-VALUE}) [KCERT_APPROVER_MAX_EXPIRATION]")
+      description = "deny spec.expirationSeconds above this; at most 367d (default: ${DEFAULT-VALUE}) "
+          + "[KCERT_APPROVER_MAX_EXPIRATION]")
   String maxExpiration;
+
+  @Option(names = "--node-dns-pattern", paramLabel = "REGEX",
+      defaultValue = "${env:KCERT_APPROVER_NODE_DNS_PATTERN}",
+      description = "every DNS SAN must also match this regex (whole name, case-insensitive), whatever the "
+          + "node's own addresses say [KCERT_APPROVER_NODE_DNS_PATTERN]")
+  String nodeDnsPattern;
+
+  @Option(names = "--node-ip-ranges", paramLabel = "CIDR", split = ",",
+      defaultValue = "${env:KCERT_APPROVER_NODE_IP_RANGES}",
+      description = "every IP SAN must also lie in one of these CIDRs, whatever the node's own addresses say; "
+          + "separated by commas [KCERT_APPROVER_NODE_IP_RANGES]")
+  List<String> nodeIpRanges = new ArrayList<>();
+
+  @Option(names = "--verify-dns", arity = "0..1", paramLabel = "BOOL",
+      defaultValue = "${env:KCERT_APPROVER_VERIFY_DNS:-false}",
+      description = "every DNS SAN must resolve to one of the node's InternalIP or ExternalIP addresses; a "
+          + "lookup that fails or times out is retried, never approved (default: ${DEFAULT-VALUE}) "
+          + "[KCERT_APPROVER_VERIFY_DNS]")
+  boolean verifyDns;
+
+  @Option(names = "--dns-timeout", paramLabel = "DURATION", defaultValue = "${env:KCERT_APPROVER_DNS_TIMEOUT:-2s}",
+      description = "longest wait for one DNS lookup with --verify-dns (default: ${DEFAULT-VALUE}) "
+          + "[KCERT_APPROVER_DNS_TIMEOUT]")
+  String dnsTimeout;
+
+  @Option(names = "--dns-cache-ttl", paramLabel = "DURATION",
+      defaultValue = "${env:KCERT_APPROVER_DNS_CACHE_TTL:-30s}",
+      description = "how long a DNS answer is reused with --verify-dns; failures for 5s (default: ${DEFAULT-VALUE}) "
+          + "[KCERT_APPROVER_DNS_CACHE_TTL]")
+  String dnsCacheTtl;
+
+  @Option(names = "--max-sans", paramLabel = "N", defaultValue = "${env:KCERT_APPROVER_MAX_SANS:-10}",
+      description = "deny requests with more DNS and IP SANs than this (default: ${DEFAULT-VALUE}) "
+          + "[KCERT_APPROVER_MAX_SANS]")
+  int maxSans;
+
+  @Option(names = "--skip-deny", arity = "0..1", paramLabel = "BOOL",
+      defaultValue = "${env:KCERT_APPROVER_SKIP_DENY:-false}",
+      description = "leave requests that would be denied pending, with a Warning Event, instead of denying them "
+          + "(for requests managed elsewhere) (default: ${DEFAULT-VALUE}) [KCERT_APPROVER_SKIP_DENY]")
+  boolean skipDeny;
+
+  @Option(names = "--service-cidr", paramLabel = "CIDR", split = ",",
+      defaultValue = "${env:KCERT_APPROVER_SERVICE_CIDR}",
+      description = "the cluster's service CIDRs, never approved; default: networking.serviceSubnet of the "
+          + "kube-system/kubeadm-config ConfigMap, else 10.96.0.0/12 [KCERT_APPROVER_SERVICE_CIDR]")
+  List<String> serviceCidrs = new ArrayList<>();
+
+  @Option(names = "--cluster-domain", paramLabel = "DOMAIN", defaultValue = "${env:KCERT_APPROVER_CLUSTER_DOMAIN}",
+      description = "the cluster's DNS domain, never approved; default: networking.dnsDomain of kubeadm-config, "
+          + "else cluster.local [KCERT_APPROVER_CLUSTER_DOMAIN]")
+  String clusterDomain;
+
+  @Option(names = "--control-plane-endpoint", paramLabel = "HOST[:PORT]",
+      defaultValue = "${env:KCERT_APPROVER_CONTROL_PLANE_ENDPOINT}",
+      description = "the API server's endpoint, never approved; default: controlPlaneEndpoint of kubeadm-config "
+          + "[KCERT_APPROVER_CONTROL_PLANE_ENDPOINT]")
+  String controlPlaneEndpoint;
+
+  @Option(names = "--api-server-cert-sans", paramLabel = "SAN", split = ",",
+      defaultValue = "${env:KCERT_APPROVER_API_SERVER_CERT_SANS}",
+      description = "the API server's extra SANs, never approved; default: apiServer.certSANs of kubeadm-config "
+          + "[KCERT_APPROVER_API_SERVER_CERT_SANS]")
+  List<String> apiServerCertSans = new ArrayList<>();
+
+  @Option(names = "--read-kubeadm-config", arity = "1", paramLabel = "BOOL",
+      defaultValue = "${env:KCERT_APPROVER_READ_KUBEADM_CONFIG:-true}",
+      description = "read and watch the kube-system/kubeadm-config ConfigMap for what the four flags above do "
+          + "not give (default: ${DEFAULT-VALUE}) [KCERT_APPROVER_READ_KUBEADM_CONFIG]")
+  boolean readKubeadmConfig;
 
   @Option(names = "--node-grace-period", paramLabel = "DURATION",
       defaultValue = "${env:KCERT_APPROVER_NODE_GRACE_PERIOD:-10m}",
@@ -93,10 +168,26 @@ public final class Main implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE}) [KCERT_APPROVER_IGNORE_NON_NODE_REQUESTERS]")
   boolean ignoreNonNodeRequesters;
 
-  @Option(names = "--flood-margin", paramLabel = "N", defaultValue = "${env:KCERT_APPROVER_FLOOD_MARGIN:-10}",
-      description = "pause approvals while pending kubelet-serving requests created in the last hour exceed the "
-          + "number of nodes plus N (default: ${DEFAULT-VALUE}) [KCERT_APPROVER_FLOOD_MARGIN]")
-  int floodMargin;
+  @Option(names = "--node-request-limit", paramLabel = "N",
+      defaultValue = "${env:KCERT_APPROVER_NODE_REQUEST_LIMIT:-120}",
+      description = "hold back a node's approvals while it has more than N pending or approved requests created "
+          + "within --flood-window; other nodes are unaffected (default: ${DEFAULT-VALUE}) "
+          + "[KCERT_APPROVER_NODE_REQUEST_LIMIT]")
+  int nodeRequestLimit;
+
+  @Option(names = "--flood-window", paramLabel = "DURATION", defaultValue = "${env:KCERT_APPROVER_FLOOD_WINDOW:-24h}",
+      description = "the sliding window of --node-request-limit (default: ${DEFAULT-VALUE}) "
+          + "[KCERT_APPROVER_FLOOD_WINDOW]")
+  String floodWindow;
+
+  @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "${env:KCERT_APPROVER_LOG_FORMAT:-text}",
+      description = "text (key=value) or json (one object per line) (default: ${DEFAULT-VALUE}) "
+          + "[KCERT_APPROVER_LOG_FORMAT]")
+  String logFormat;
+
+  @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "${env:KCERT_APPROVER_LOG_LEVEL:-info}",
+      description = "error, warn, info or debug (default: ${DEFAULT-VALUE}) [KCERT_APPROVER_LOG_LEVEL]")
+  String logLevel;
 
   @Option(names = "--workers", paramLabel = "N", defaultValue = "${env:KCERT_APPROVER_WORKERS:-2}",
       description = "requests judged in parallel (default: ${DEFAULT-VALUE}) [KCERT_APPROVER_WORKERS]")
@@ -134,9 +225,9 @@ public final class Main implements Callable<Integer> {
       description = "name of the Lease (default: ${DEFAULT-VALUE}) [KCERT_APPROVER_LEASE_NAME]")
   String leaseName;
 
-  @Option(names = "--identity", paramLabel = "NAME", defaultValue = "${env:KCERT_APPROVER_IDENTITY:-${env:POD_NAME}}",
-      description = "this replica's name in the Lease (default: $POD_NAME, else the host name) "
-          + "[KCERT_APPROVER_IDENTITY]")
+  @Option(names = "--identity", paramLabel = "NAME", defaultValue = "${env:KCERT_APPROVER_IDENTITY}",
+      description = "this replica's name in the Lease (default: $POD_NAME, else $HOSTNAME, else the host "
+          + "name, followed by _ and a random UUID, unique per process) [KCERT_APPROVER_IDENTITY]")
   String identity;
 
   @Option(names = "--lease-duration", paramLabel = "DURATION",
@@ -190,16 +281,78 @@ public final class Main implements Callable<Integer> {
       }
     }
     KeyPolicy keys = option("--min-rsa-bits/--ecdsa-curves", () -> new KeyPolicy(minRsaBits, curves, allowEd25519));
+    Optional<Pattern> nodePattern = nodeDnsPattern == null || nodeDnsPattern.isBlank()
+        ? Optional.empty()
+        : Optional.of(option("--node-dns-pattern", () -> PolicyConfig.dnsPattern(nodeDnsPattern)));
+    List<Cidr> nodeRanges = cidrs("--node-ip-ranges", nodeIpRanges);
     PolicyConfig policy =
-        option("policy", () -> new PolicyConfig(patterns, ranges, keys,
-            duration("--max-expiration", maxExpiration), duration("--node-grace-period", nodeGracePeriod),
-            ignoreNonNodeRequesters, floodMargin));
-    String id = identity == null || identity.isBlank() ? hostName() : identity;
+        option("policy", () -> PolicyConfig.defaults()
+            .withAllowed(patterns, ranges)
+            .withKeys(keys)
+            .withTimes(duration("--max-expiration", maxExpiration), duration("--node-grace-period", nodeGracePeriod))
+            .withIgnoreNonNodeRequesters(ignoreNonNodeRequesters)
+            .withFloodGuard(nodeRequestLimit, duration("--flood-window", floodWindow))
+            .withRestrictions(nodePattern, nodeRanges, verifyDns, maxSans));
+    List<Cidr> services = cidrs("--service-cidr", serviceCidrs);
+    List<String> sans = apiServerCertSans.stream().map(String::trim).filter(x -> !x.isEmpty()).toList();
+    Settings.NameFlags names = new Settings.NameFlags(
+        services.isEmpty() ? Optional.empty() : Optional.of(services),
+        Optional.ofNullable(clusterDomain).map(String::trim).filter(x -> !x.isEmpty()),
+        Optional.ofNullable(controlPlaneEndpoint).map(String::trim).filter(x -> !x.isEmpty()),
+        sans.isEmpty() ? Optional.empty() : Optional.of(sans),
+        readKubeadmConfig);
+    String id = identity == null || identity.isBlank() ? uniqueIdentity(System.getenv()) : identity.trim();
+    logStyle();
+    logLevel();
     return option("settings", () -> new Settings(policy, dryRun, workers, duration("--resync-period", resync),
         duration("--retry-base-delay", retryBaseDelay), duration("--retry-max-delay", retryMaxDelay),
         leaderElect, leaseNamespace, leaseName, id, duration("--lease-duration", leaseDuration),
         duration("--renew-deadline", renewDeadline), duration("--retry-period", retryPeriod),
-        Settings.EVENT_NAMESPACE));
+        Settings.EVENT_NAMESPACE, skipDeny, names, duration("--dns-timeout", dnsTimeout),
+        duration("--dns-cache-ttl", dnsCacheTtl)));
+  }
+
+  private static List<Cidr> cidrs(String option, List<String> texts) {
+    List<Cidr> out = new ArrayList<>();
+    for (String r : texts) {
+      if (!r.isBlank()) {
+        out.add(option(option, () -> Cidr.parse(r)));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * {@code $POD_NAME}, else {@code $HOSTNAME}, else the host name, then {@code _} and a random UUID
+   * (client-go's form): two replicas never share an identity, even outside a cluster on one host.
+   */
+  static String uniqueIdentity(java.util.Map<String, String> env) {
+    String base = env.getOrDefault("POD_NAME", "");
+    if (base.isBlank()) {
+      base = env.getOrDefault("HOSTNAME", "");
+    }
+    if (base.isBlank()) {
+      base = hostName();
+    }
+    return base.trim() + "_" + UUID.randomUUID();
+  }
+
+  LogFormat.Style logStyle() {
+    return switch (logFormat == null ? "" : logFormat.trim().toLowerCase(Locale.ROOT)) {
+      case "text" -> LogFormat.Style.TEXT;
+      case "json" -> LogFormat.Style.JSON;
+      default -> throw new BadOption("--log-format: expected text or json, not '" + logFormat + "'");
+    };
+  }
+
+  Level logLevel() {
+    return switch (logLevel == null ? "" : logLevel.trim().toLowerCase(Locale.ROOT)) {
+      case "error" -> Level.SEVERE;
+      case "warn", "warning" -> Level.WARNING;
+      case "info" -> Level.INFO;
+      case "debug" -> Level.FINE;
+      default -> throw new BadOption("--log-level: expected error, warn, info or debug, not '" + logLevel + "'");
+    };
   }
 
   private static Duration duration(String option, String text) {
@@ -247,6 +400,7 @@ public final class Main implements Callable<Integer> {
   /** Validates the options, connects, and starts the approver. */
   Running start() throws IOException {
     Settings settings = settings();
+    LogFormat.install(logStyle(), logLevel());
     Config config;
     if (kubeconfig != null) {
       if (!Files.isRegularFile(kubeconfig)) {
@@ -256,6 +410,10 @@ public final class Main implements Callable<Integer> {
     } else {
       config = Config.autoConfigure(null);
     }
+    // No retries inside the HTTP client: a retried approval could land after this replica's lease
+    // has passed to another, and every caller here retries on its own terms (informers with
+    // backoff, the work queue per request, the elector every retry period).
+    config.setRequestRetryBackoffLimit(0);
     KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
     Approver approver = new Approver(client, settings, Clock.systemUTC());
     try {

@@ -18,7 +18,30 @@ import java.util.concurrent.TimeUnit;
  * judged by two workers at once. Failed names come back after a per-name exponential backoff.
  */
 final class WorkQueue implements AutoCloseable {
+  /** What the queue reports, for client-go's work-queue metrics. */
+  interface Observer {
+    Observer NONE = new Observer() {};
+
+    /** A key was added (not already waiting). */
+    default void added() {}
+
+    /** A key was handed to a worker after waiting this long. */
+    default void taken(long waitedNanos) {}
+
+    /** A worker finished a key it held this long. */
+    default void done(long workedNanos) {}
+
+    /** A key was put back after a failure. */
+    default void retried() {}
+  }
+
   private final Deque<String> queue = new ArrayDeque<>();
+  /** Keys handed out only when {@link #queue} is empty (see {@link #addLater}). */
+  private final Deque<String> later = new ArrayDeque<>();
+  private final Set<String> laterKeys = new HashSet<>();
+  private final Map<String, Long> addedAt = new HashMap<>();
+  private final Map<String, Long> takenAt = new HashMap<>();
+  private final Observer observer;
   private final Set<String> dirty = new HashSet<>();
   private final Set<String> processing = new HashSet<>();
   private final Map<String, Integer> failures = new HashMap<>();
@@ -28,6 +51,11 @@ final class WorkQueue implements AutoCloseable {
   private boolean shutdown;
 
   WorkQueue(Duration baseDelay, Duration maxDelay) {
+    this(baseDelay, maxDelay, Observer.NONE);
+  }
+
+  WorkQueue(Duration baseDelay, Duration maxDelay, Observer observer) {
+    this.observer = observer;
     this.baseDelay = baseDelay;
     this.maxDelay = maxDelay;
     this.delayer =
@@ -40,12 +68,36 @@ final class WorkQueue implements AutoCloseable {
   }
 
   synchronized void add(String key) {
+    if (laterKeys.remove(key) && later.remove(key)) {
+      // promoted: it waited behind everything else and is now wanted at once
+      dirty.remove(key);
+    }
     if (shutdown || dirty.contains(key)) {
       return;
     }
     dirty.add(key);
+    addedAt.putIfAbsent(key, System.nanoTime());
+    observer.added();
     if (!processing.contains(key)) {
       queue.addLast(key);
+      notifyAll();
+    }
+  }
+
+  /**
+   * Adds a key that waits until every key added with {@link #add} has been handed out, so that a
+   * pile of one kind (a flooding node's requests) never delays the others.
+   */
+  synchronized void addLater(String key) {
+    if (shutdown || dirty.contains(key)) {
+      return;
+    }
+    dirty.add(key);
+    laterKeys.add(key);
+    addedAt.putIfAbsent(key, System.nanoTime());
+    observer.added();
+    if (!processing.contains(key)) {
+      later.addLast(key);
       notifyAll();
     }
   }
@@ -72,6 +124,7 @@ final class WorkQueue implements AutoCloseable {
 
   /** The delay the next {@link #addRateLimited} would use, counting one more failure. */
   synchronized Duration nextDelay(String key) {
+    observer.retried();
     int n = failures.merge(key, 1, Integer::sum);
     long millis = baseDelay.toMillis();
     for (int i = 1; i < n && millis < maxDelay.toMillis(); i++) {
@@ -91,29 +144,38 @@ final class WorkQueue implements AutoCloseable {
 
   /** Waits for a key; empty once the queue is shut down. */
   synchronized Optional<String> take() throws InterruptedException {
-    while (queue.isEmpty() && !shutdown) {
+    while (queue.isEmpty() && later.isEmpty() && !shutdown) {
       wait();
     }
     if (shutdown) {
       return Optional.empty();
     }
-    String key = queue.pollFirst();
+    String key = queue.isEmpty() ? later.pollFirst() : queue.pollFirst();
+    laterKeys.remove(key);
     processing.add(key);
     dirty.remove(key);
+    long now = System.nanoTime();
+    Long added = addedAt.remove(key);
+    observer.taken(added == null ? 0 : now - added);
+    takenAt.put(key, now);
     return Optional.of(key);
   }
 
   /** Marks a key taken with {@link #take} as finished. */
   synchronized void done(String key) {
     processing.remove(key);
+    Long taken = takenAt.remove(key);
+    if (taken != null) {
+      observer.done(System.nanoTime() - taken);
+    }
     if (dirty.contains(key)) {
-      queue.addLast(key);
+      (laterKeys.contains(key) ? later : queue).addLast(key);
       notifyAll();
     }
   }
 
   synchronized int size() {
-    return queue.size();
+    return queue.size() + later.size();
   }
 
   @Override

@@ -171,11 +171,11 @@ class ApproverIT {
     cluster.client().certificates().v1().certificateSigningRequests().withName("csr-stale")
         .edit(c -> { c.getMetadata().setLabels(java.util.Map.of("touched", "yes")); return c; });
     ApprovalWriter writer = new ApprovalWriter(cluster.client(), Clock.systemUTC());
-    assertThat(writer.write(judged, new dev.kcert.core.approval.Decision.Approve("x")))
+    assertThat(writer.write(judged, new dev.kcert.core.approval.Decision.Approve("x"), Duration.ofSeconds(10)))
         .isEqualTo(ApprovalWriter.Outcome.CONFLICT);
     assertThat(cluster.conditions("csr-stale")).isEmpty();
     CertificateSigningRequest fresh = cluster.csr("csr-stale");
-    assertThat(writer.write(fresh, new dev.kcert.core.approval.Decision.Approve("x")))
+    assertThat(writer.write(fresh, new dev.kcert.core.approval.Decision.Approve("x"), Duration.ofSeconds(10)))
         .isEqualTo(ApprovalWriter.Outcome.WRITTEN);
     assertThat(cluster.conditions("csr-stale")).extracting(CertificateSigningRequestCondition::getType)
         .containsExactly("Approved");
@@ -210,7 +210,12 @@ class ApproverIT {
         .containsPattern("kcert_approver_decisions_total\\{dry_run=\"false\",reason=\"KcertApproved\",result=\"approve\"} [1-9]")
         .contains("kcert_approver_decision_duration_seconds_bucket")
         .contains("kcert_approver_pending_csrs ")
-        .contains("kcert_approver_flood_guard_active 0")
-        .contains("kcert_approver_leader 1");
+        .contains("kcert_approver_flood_guard_nodes 0")
+        .contains("kcert_approver_leader 1")
+        .contains("leader_election_master_status{name=\"kcert-csr-approver\"} 1")
+        .contains("workqueue_depth{name=\"certificatesigningrequests\"} ")
+        .contains("workqueue_adds_total{name=\"certificatesigningrequests\"} ")
+        .contains("kcert_approver_build_info{")
+        .contains("jvm_threads_current ");
   }
 }

@@ -53,10 +53,17 @@ class MainTest {
     assertThat(s.leaseName()).isEqualTo("kcert-csr-approver");
     assertThat(s.policy().maxExpiration()).isEqualTo(Duration.ofDays(367));
     assertThat(s.policy().nodeGracePeriod()).isEqualTo(Duration.ofMinutes(10));
-    assertThat(s.policy().floodMargin()).isEqualTo(10);
+    assertThat(s.policy().nodeRequestLimit()).isEqualTo(120);
+    assertThat(s.policy().floodWindow()).isEqualTo(Duration.ofHours(24));
+    assertThat(s.policy().maxSans()).isEqualTo(10);
+    assertThat(s.policy().verifyDns()).isFalse();
+    assertThat(s.policy().nodeDnsPattern()).isEmpty();
+    assertThat(s.policy().nodeIpRanges()).isEmpty();
+    assertThat(s.skipDeny()).isFalse();
+    assertThat(s.names()).isEqualTo(Settings.NameFlags.NONE);
     assertThat(s.policy().keyPolicy().minRsaBits()).isEqualTo(2048);
     assertThat(s.policy().keyPolicy().ecCurves()).isEqualTo(Set.of("P-256", "P-384"));
-    assertThat(s.policy().keyPolicy().allowEd25519()).isTrue();
+    assertThat(s.policy().keyPolicy().allowEd25519()).isFalse();
     assertThat(s.policy().allowedDnsPatterns()).isEmpty();
     assertThat(s.identity()).isNotBlank();
   }
@@ -66,8 +73,11 @@ class MainTest {
     Settings s = parse("--dry-run", "--allowed-dns-pattern", "[a-z]+\\.nodes\\.example", "--allowed-dns-pattern",
         "edge-.*", "--allowed-ip-range", "10.0.0.0/8,fd00::/8", "--min-rsa-bits", "3072", "--ecdsa-curves", "P-384",
         "--allow-ed25519", "false", "--max-expiration", "30d", "--node-grace-period", "2m",
-        "--ignore-non-node-requesters", "--flood-margin", "3", "--workers", "4", "--leader-elect", "false",
-        "--identity", "me");
+        "--ignore-non-node-requesters", "--node-request-limit", "3", "--flood-window", "1h", "--workers", "4",
+        "--leader-elect", "false", "--identity", "me", "--node-dns-pattern", "[a-z0-9-]+\\.nodes\\.example",
+        "--node-ip-ranges", "10.0.0.0/16,fd00::/64", "--verify-dns", "--max-sans", "4", "--skip-deny",
+        "--service-cidr", "10.112.0.0/12,fd00:96::/112", "--cluster-domain", "corp.internal",
+        "--control-plane-endpoint", "cp.example.com:6443", "--api-server-cert-sans", "k8s.example.com,192.0.2.10");
     assertThat(s.dryRun()).isTrue();
     assertThat(s.policy().allowedDnsPatterns()).extracting(p -> p.pattern())
         .containsExactly("[a-z]+\\.nodes\\.example", "edge-.*");
@@ -78,7 +88,18 @@ class MainTest {
     assertThat(s.policy().maxExpiration()).isEqualTo(Duration.ofDays(30));
     assertThat(s.policy().nodeGracePeriod()).isEqualTo(Duration.ofMinutes(2));
     assertThat(s.policy().ignoreNonNodeRequesters()).isTrue();
-    assertThat(s.policy().floodMargin()).isEqualTo(3);
+    assertThat(s.policy().nodeRequestLimit()).isEqualTo(3);
+    assertThat(s.policy().floodWindow()).isEqualTo(Duration.ofHours(1));
+    assertThat(s.policy().nodeDnsPattern().orElseThrow().pattern()).isEqualTo("[a-z0-9-]+\\.nodes\\.example");
+    assertThat(s.policy().nodeIpRanges()).containsExactly(Cidr.parse("10.0.0.0/16"), Cidr.parse("fd00::/64"));
+    assertThat(s.policy().verifyDns()).isTrue();
+    assertThat(s.policy().maxSans()).isEqualTo(4);
+    assertThat(s.skipDeny()).isTrue();
+    assertThat(s.names().serviceCidrs().orElseThrow())
+        .containsExactly(Cidr.parse("10.112.0.0/12"), Cidr.parse("fd00:96::/112"));
+    assertThat(s.names().clusterDomain()).contains("corp.internal");
+    assertThat(s.names().controlPlaneEndpoint()).contains("cp.example.com:6443");
+    assertThat(s.names().apiServerCertSans().orElseThrow()).containsExactly("k8s.example.com", "192.0.2.10");
     assertThat(s.workers()).isEqualTo(4);
     assertThat(s.leaderElection()).isFalse();
     assertThat(s.identity()).isEqualTo("me");
@@ -92,6 +113,12 @@ class MainTest {
     "--ecdsa-curves        | P-224 | --min-rsa-bits/--ecdsa-curves: unknown ECDSA curve 'P-224' (expected P-256, P-384 or P-521)",
     "--max-expiration      | soon | --max-expiration: invalid duration 'soon': expected e.g. 30s, 10m, 2h, 367d",
     "--workers             | 0 | --workers must be at least 1, not 0",
+    "--max-expiration      | 368d | policy: maximum expiration must be at most 367 days, not 368 days",
+    "--node-ip-ranges      | 10.0.0.1/8 | --node-ip-ranges: invalid CIDR '10.0.0.1/8': host bits are set after the /8 prefix",
+    "--node-dns-pattern    | (x | --node-dns-pattern: invalid DNS pattern '(x': Unclosed group",
+    "--service-cidr        | 10.96.0.0 | --service-cidr: invalid CIDR '10.96.0.0': expected ADDRESS/PREFIX",
+    "--log-format          | xml | --log-format: expected text or json, not 'xml'",
+    "--max-sans            | 0 | policy: maximum number of SANs must be at least 1, not 0",
   })
   void badConfigurationFailsAtStartWithAClearMessage(String option, String value, String message) {
     assertThatThrownBy(() -> parse(option, value)).isInstanceOf(Main.BadOption.class).hasMessage(message);
@@ -111,6 +138,15 @@ class MainTest {
     assertThat(code).isEqualTo(2);
     assertThat(buf.toString(java.nio.charset.StandardCharsets.UTF_8).strip())
         .isEqualTo("kcert-csr-approver: --allowed-ip-range: invalid CIDR 'nonsense': expected ADDRESS/PREFIX");
+  }
+
+  @Test
+  void theDefaultIdentityIsUniquePerProcess() {
+    String a = Main.uniqueIdentity(java.util.Map.of("POD_NAME", "approver-7d9f", "HOSTNAME", "h"));
+    String b = Main.uniqueIdentity(java.util.Map.of("POD_NAME", "approver-7d9f", "HOSTNAME", "h"));
+    assertThat(a).startsWith("approver-7d9f_").isNotEqualTo(b);
+    assertThat(Main.uniqueIdentity(java.util.Map.of("HOSTNAME", "laptop"))).matches("laptop_[0-9a-f-]{36}");
+    assertThat(parse().identity()).isNotEqualTo(parse().identity());
   }
 
   @ParameterizedTest(name = "{0}")

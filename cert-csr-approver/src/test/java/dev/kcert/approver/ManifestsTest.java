@@ -70,10 +70,17 @@ class ManifestsTest {
             "ClusterRoleBinding/kcert-csr-approver",
             "Role/kcert-csr-approver-leader-election",
             "RoleBinding/kcert-csr-approver-leader-election",
+            "Role/kcert-csr-approver-events",
+            "RoleBinding/kcert-csr-approver-events",
+            "Role/kcert-csr-approver-kubeadm-config",
+            "RoleBinding/kcert-csr-approver-kubeadm-config",
             "Deployment/kcert-csr-approver");
     for (HasMetadata o : objects) {
       if (!(o instanceof Namespace || o instanceof ClusterRole || o instanceof ClusterRoleBinding)) {
-        assertThat(o.getMetadata().getNamespace()).as(o.getKind()).isEqualTo(NS);
+        String name = o.getMetadata().getName();
+        String expected = name.endsWith("-events") ? Settings.EVENT_NAMESPACE
+            : name.endsWith("-kubeadm-config") ? "kube-system" : NS;
+        assertThat(o.getMetadata().getNamespace()).as(o.getKind() + "/" + name).isEqualTo(expected);
       }
     }
   }
@@ -95,13 +102,32 @@ class ManifestsTest {
         rule("certificates.k8s.io", "certificatesigningrequests", List.of(), "get", "list", "watch"),
         rule("certificates.k8s.io", "certificatesigningrequests/approval", List.of(), "update"),
         rule("certificates.k8s.io", "signers", List.of("kubernetes.io/kubelet-serving"), "approve"),
-        rule("", "nodes", List.of(), "get", "list", "watch"),
-        rule("", "events", List.of(), "create"));
+        rule("", "nodes", List.of(), "get", "list", "watch"));
+  }
+
+  static <T extends HasMetadata> T named(Class<T> type, String name) {
+    return objects.stream().filter(type::isInstance).map(type::cast)
+        .filter(o -> o.getMetadata().getName().equals(name)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void eventsAreGrantedOnlyInTheNamespaceTheyAreWrittenTo() {
+    Role r = named(Role.class, "kcert-csr-approver-events");
+    assertThat(r.getMetadata().getNamespace()).isEqualTo(Settings.EVENT_NAMESPACE);
+    assertThat(r.getRules()).containsExactly(rule("", "events", List.of(), "create"));
+  }
+
+  @Test
+  void theKubeadmConfigMapIsReadableByNameOnly() {
+    Role r = named(Role.class, "kcert-csr-approver-kubeadm-config");
+    assertThat(r.getMetadata().getNamespace()).isEqualTo(dev.kcert.core.approval.KubeadmClusterConfig.CONFIG_MAP_NAMESPACE);
+    assertThat(r.getRules()).containsExactly(
+        rule("", "configmaps", List.of(dev.kcert.core.approval.KubeadmClusterConfig.CONFIG_MAP_NAME), "get", "watch"));
   }
 
   @Test
   void leasesAreGrantedInTheOwnNamespaceOnly() {
-    assertThat(one(Role.class).getRules()).containsExactly(
+    assertThat(named(Role.class, "kcert-csr-approver-leader-election").getRules()).containsExactly(
         rule("coordination.k8s.io", "leases", List.of(), "create"),
         rule("coordination.k8s.io", "leases", List.of("kcert-csr-approver"), "get", "update", "patch"));
   }
@@ -117,13 +143,15 @@ class ManifestsTest {
       assertThat(s.getName()).isEqualTo(sa.getMetadata().getName());
       assertThat(s.getNamespace()).isEqualTo(NS);
     });
-    RoleBinding rb = one(RoleBinding.class);
-    assertThat(rb.getRoleRef().getKind()).isEqualTo("Role");
-    assertThat(rb.getRoleRef().getName()).isEqualTo(one(Role.class).getMetadata().getName());
-    assertThat(rb.getSubjects()).singleElement().satisfies(s -> {
-      assertThat(s.getName()).isEqualTo(sa.getMetadata().getName());
-      assertThat(s.getNamespace()).isEqualTo(NS);
-    });
+    for (RoleBinding rb : objects.stream().filter(RoleBinding.class::isInstance).map(RoleBinding.class::cast).toList()) {
+      assertThat(rb.getRoleRef().getKind()).isEqualTo("Role");
+      Role role = named(Role.class, rb.getRoleRef().getName());
+      assertThat(role.getMetadata().getNamespace()).isEqualTo(rb.getMetadata().getNamespace());
+      assertThat(rb.getSubjects()).singleElement().satisfies(s -> {
+        assertThat(s.getName()).isEqualTo(sa.getMetadata().getName());
+        assertThat(s.getNamespace()).isEqualTo(NS);
+      });
+    }
   }
 
   @Test

@@ -53,6 +53,11 @@ public final class MockCluster implements AutoCloseable {
   /** CSR names whose next approval PUT finds the object changed underneath it. */
   private final Set<String> changeBeforeNextApproval = ConcurrentHashMap.newKeySet();
 
+  /** How many of the next approval PUTs are refused with {@link #failCode}, storing nothing. */
+  private final AtomicInteger failNext = new AtomicInteger();
+
+  private volatile int failCode = 500;
+
   /** When the first approval PUT for each CSR name arrived ({@link System#nanoTime()}). */
   public final java.util.Map<String, Long> firstApprovalNanos = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -67,6 +72,7 @@ public final class MockCluster implements AutoCloseable {
     java.util.Map<String, AtomicInteger> byName = approvalPutsByName;
     Set<String> changeFirst = changeBeforeNextApproval;
     java.util.Map<String, Long> firstAt = firstApprovalNanos;
+    AtomicInteger failing = failNext;
     KubernetesCrudDispatcher dispatcher =
         new KubernetesCrudDispatcher() {
           @Override
@@ -77,6 +83,11 @@ public final class MockCluster implements AutoCloseable {
               String[] parts = path.replaceFirst("\\?.*$", "").split("/");
               byName.computeIfAbsent(parts[parts.length - 2], k -> new AtomicInteger()).incrementAndGet();
               String csrName = parts[parts.length - 2];
+              if (failing.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                int code = failCode;
+                return new MockResponse().setResponseCode(code).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\","
+                    + "\"status\":\"Failure\",\"code\":" + code + ",\"message\":\"injected by the test\"}");
+              }
               firstAt.putIfAbsent(csrName, System.nanoTime());
               if (changeFirst.remove(csrName)) {
                 touch(this, request, csrName);
@@ -97,6 +108,17 @@ public final class MockCluster implements AutoCloseable {
    */
   public void changeBeforeNextApproval(String csrName) {
     changeBeforeNextApproval.add(csrName);
+  }
+
+  /** Refuses the next {@code count} approval PUTs with HTTP {@code code}, storing nothing. */
+  public void failNextApprovals(int count, int code) {
+    failCode = code;
+    failNext.set(count);
+  }
+
+  /** Approval PUTs still to be refused. */
+  public int failuresLeft() {
+    return failNext.get();
   }
 
   private static void touch(KubernetesCrudDispatcher crud, RecordedRequest request, String csrName) {
@@ -157,8 +179,22 @@ public final class MockCluster implements AutoCloseable {
 
   /** Creates a kubelet-serving CSR as the node's kubelet would. */
   public CertificateSigningRequest createCsr(String name, String node, byte[] pem) {
-    return createCsr(name, ApprovalPolicy.KUBELET_SERVING_SIGNER, "system:node:" + node,
-        List.of("system:nodes", "system:authenticated"), List.of("digital signature", "server auth"), pem);
+    return createCsr(name, node, pem, Instant.now());
+  }
+
+  /** Creates a kubelet-serving CSR as the node's kubelet would have at the given time. */
+  public CertificateSigningRequest createCsr(String name, String node, byte[] pem, Instant created) {
+    return client.certificates().v1().certificateSigningRequests().resource(
+        new CertificateSigningRequestBuilder()
+            .withNewMetadata().withName(name).withCreationTimestamp(created.toString()).endMetadata()
+            .withNewSpec()
+            .withSignerName(ApprovalPolicy.KUBELET_SERVING_SIGNER)
+            .withUsername("system:node:" + node)
+            .withGroups(List.of("system:nodes", "system:authenticated"))
+            .withUsages(List.of("digital signature", "server auth"))
+            .withRequest(Base64.getEncoder().encodeToString(pem))
+            .endSpec()
+            .build()).create();
   }
 
   public CertificateSigningRequest createCsr(

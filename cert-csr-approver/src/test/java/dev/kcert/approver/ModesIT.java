@@ -2,11 +2,11 @@ package dev.kcert.approver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kcert.core.approval.KeyPolicy;
 import dev.kcert.core.approval.PolicyConfig;
 import dev.kcert.core.csr.KubeletCsrs;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,13 +30,12 @@ class ModesIT {
 
   @Test
   void aNodeThatNeverRegistersIsWaitedForThenDenied() throws Exception {
-    PolicyConfig policy = new PolicyConfig(List.of(), List.of(), KeyPolicy.DEFAULT, Duration.ofDays(367),
-        Duration.ofSeconds(2), false, 10);
+    PolicyConfig policy = PolicyConfig.defaults().withTimes(Duration.ofDays(367), Duration.ofSeconds(2));
     Settings s = Settings.defaults(policy, "grace")
         .withLeaderElection(false, Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofMillis(250))
         .withRetryDelays(Duration.ofMillis(200), Duration.ofSeconds(5));
     try (Approver approver = new Approver(cluster.client(), s, Clock.systemUTC())) {
-      assertThat(approver.notReadyBecause()).isEqualTo("informers not synced");
+      assertThat(approver.notReadyBecause()).isEqualTo("cluster names not known yet");
       approver.start("127.0.0.1", -1);
       MockCluster.await("ready", WAIT, () -> approver.notReadyBecause() == null);
       cluster.createCsr("csr-ghost", "ghost", KubeletCsrs.forNode("ghost").dns("ghost").pem());
@@ -67,10 +66,9 @@ class ModesIT {
     assertThat(cluster.events("default", "csr-ok")).isEmpty();
   }
 
-  /** An approver whose flood guard allows no margin over the one node, retrying as given. */
-  private Approver floodGuarded(String identity, Duration retryBase, Duration retryMax) throws Exception {
-    PolicyConfig policy = new PolicyConfig(List.of(), List.of(), KeyPolicy.DEFAULT, Duration.ofDays(367),
-        Duration.ofMinutes(10), false, 0);
+  /** An approver whose flood guard allows each node the given number of recent requests. */
+  private Approver floodGuarded(String identity, int limit, Duration retryBase, Duration retryMax) throws Exception {
+    PolicyConfig policy = PolicyConfig.defaults().withFloodGuard(limit, Duration.ofHours(24));
     Settings s = Settings.defaults(policy, identity)
         .withLeaderElection(false, Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofMillis(250))
         .withRetryDelays(retryBase, retryMax);
@@ -79,39 +77,124 @@ class ModesIT {
     return approver;
   }
 
-  /** One node, margin 0: two pending requests from nodes that do not exist yet already exceed it. */
-  private void ghostsAndOneRealRequest() {
-    cluster.createCsr("csr-ghost-1", "ghost-1", KubeletCsrs.forNode("ghost-1").dns("ghost-1").pem());
-    cluster.createCsr("csr-ghost-2", "ghost-2", KubeletCsrs.forNode("ghost-2").dns("ghost-2").pem());
-    cluster.createCsr("csr-real", "node-a", KubeletCsrs.forNode("node-a").dns("node-a").pem());
+  /** Flood scenario 3, small: one node with many pending requests does not hold back another. */
+  @Test
+  void aFloodingNodeIsHeldBackAloneAndAnotherNodeIsApprovedAtOnce() throws Exception {
+    cluster.createNode("node-flood", "Hostname", "node-flood", "InternalIP", "10.0.0.66");
+    byte[] pem = KubeletCsrs.forNode("node-flood").dns("node-flood").pem();
+    for (int i = 0; i < 12; i++) {
+      cluster.createCsr("csr-flood-" + i, "node-flood", pem);
+    }
+    try (Approver approver = floodGuarded("flood", 5, Duration.ofMillis(200), Duration.ofSeconds(2))) {
+      MockCluster.await("flood guard", WAIT, () -> approver.decisions("retry", "FloodGuard") >= 12);
+      long t0 = System.nanoTime();
+      cluster.createCsr("csr-real", "node-a", KubeletCsrs.forNode("node-a").dns("node-a").pem());
+      assertThat(cluster.awaitConditions("csr-real", WAIT).get(0).getType()).isEqualTo("Approved");
+      assertThat((System.nanoTime() - t0) / 1e9).isLessThan(5.0);
+      MockCluster.await("flood event", WAIT, () -> !cluster.events("default", "csr-flood-0").isEmpty());
+      var event = cluster.events("default", "csr-flood-0").get(0);
+      assertThat(event.getReason()).isEqualTo("FloodGuard");
+      assertThat(event.getType()).isEqualTo("Warning");
+      assertThat(event.getMessage()).startsWith("approvals held back: node node-flood has 12 pending or approved "
+          + "kubelet-serving requests created in the last 24h, limit 5; would approve: node node-flood owns SANs");
+      for (int i = 0; i < 12; i++) {
+        assertThat(cluster.conditions("csr-flood-" + i)).isEmpty();
+      }
+    }
   }
 
+  /** Flood scenario 2, as specified: 12 nodes whose kubelets asked every 15 minutes for an hour. */
   @Test
-  void floodGuardPausesApprovalsUntilThePendingPileShrinks() throws Exception {
-    try (Approver approver = floodGuarded("flood", Duration.ofMillis(100), Duration.ofMillis(400))) {
-      ghostsAndOneRealRequest();
-      MockCluster.await("flood guard", WAIT, () -> approver.decisions("retry", "FloodGuard") >= 1);
-      MockCluster.await("flood event", WAIT, () -> !cluster.events("default", "csr-real").isEmpty());
-      assertThat(cluster.events("default", "csr-real").get(0).getReason()).isEqualTo("FloodGuard");
-      assertThat(cluster.events("default", "csr-real").get(0).getType()).isEqualTo("Warning");
-      assertThat(cluster.conditions("csr-real")).isEmpty();
+  void twelveNodesWithFourPendingEachAfterAnHourAreAllApproved() throws Exception {
+    Instant now = Instant.now();
+    for (int n = 0; n < 12; n++) {
+      String node = "node-h" + n;
+      cluster.createNode(node, "Hostname", node, "InternalIP", "10.0.1." + (n + 1));
+      for (int k = 0; k < 4; k++) {
+        cluster.createCsr("csr-" + node + "-" + k, node, KubeletCsrs.forNode(node).dns(node).pem(),
+            now.minus(Duration.ofMinutes(15L * k + 1)));
+      }
+    }
+    try (Approver approver = floodGuarded("hour", PolicyConfig.DEFAULT_NODE_REQUEST_LIMIT,
+        Duration.ofSeconds(1), Duration.ofMinutes(5))) {
+      for (int n = 0; n < 12; n++) {
+        for (int k = 0; k < 4; k++) {
+          String name = "csr-node-h" + n + "-" + k;
+          assertThat(cluster.awaitConditions(name, WAIT).get(0).getType()).as(name).isEqualTo("Approved");
+        }
+      }
+      assertThat(approver.decisions("retry", "FloodGuard")).isZero();
+    }
+  }
 
-      cluster.deleteCsr("csr-ghost-1");
-      cluster.deleteCsr("csr-ghost-2");
-      assertThat(cluster.awaitConditions("csr-real", WAIT).get(0).getType()).isEqualTo("Approved");
+  /** Flood scenario 1, small: many nodes asking once each, default flags. */
+  @Test
+  void manyNodesAskingOnceEachAreAllApproved() throws Exception {
+    int nodes = 60;
+    for (int n = 0; n < nodes; n++) {
+      cluster.createNode("node-m" + n, "Hostname", "node-m" + n, "InternalIP", "10.0.2." + (n + 1));
+    }
+    try (Approver approver = floodGuarded("many", PolicyConfig.DEFAULT_NODE_REQUEST_LIMIT,
+        Duration.ofSeconds(1), Duration.ofMinutes(5))) {
+      MockCluster.await("ready", WAIT, () -> approver.notReadyBecause() == null);
+      for (int n = 0; n < nodes; n++) {
+        cluster.createCsr("csr-m" + n, "node-m" + n, KubeletCsrs.forNode("node-m" + n).dns("node-m" + n).pem());
+      }
+      for (int n = 0; n < nodes; n++) {
+        assertThat(cluster.awaitConditions("csr-m" + n, WAIT).get(0).getType()).isEqualTo("Approved");
+      }
+      assertThat(approver.decisions("approve", "KcertApproved")).isEqualTo(nodes);
     }
   }
 
   @Test
-  void heldBackRequestsAreJudgedAsSoonAsTheFloodEnds() throws Exception {
-    // a retry would come only after a minute: an approval within WAIT comes from the flood's end
-    try (Approver approver = floodGuarded("flood-end", Duration.ofMinutes(1), Duration.ofMinutes(5))) {
-      ghostsAndOneRealRequest();
-      MockCluster.await("flood guard", WAIT, () -> approver.decisions("retry", "FloodGuard") >= 1);
-      cluster.deleteCsr("csr-ghost-1");
-      assertThat(cluster.conditions("csr-real")).isEmpty();
-      cluster.deleteCsr("csr-ghost-2");
-      assertThat(cluster.awaitConditions("csr-real", WAIT).get(0).getType()).isEqualTo("Approved");
+  void heldBackRequestsAreJudgedAsSoonAsTheNodeIsUnderItsLimit() throws Exception {
+    byte[] pem = KubeletCsrs.forNode("node-a").dns("node-a").pem();
+    for (int i = 0; i < 3; i++) {
+      cluster.createCsr("csr-a-" + i, "node-a", pem);
+    }
+    // a retry would come only after a minute: an approval within WAIT comes from the deletion
+    try (Approver approver = floodGuarded("flood-end", 2, Duration.ofMinutes(1), Duration.ofMinutes(5))) {
+      MockCluster.await("flood guard", WAIT, () -> approver.decisions("retry", "FloodGuard") >= 3);
+      cluster.deleteCsr("csr-a-0");
+      assertThat(cluster.awaitConditions("csr-a-1", WAIT).get(0).getType()).isEqualTo("Approved");
+      assertThat(cluster.awaitConditions("csr-a-2", WAIT).get(0).getType()).isEqualTo("Approved");
+    }
+  }
+
+  @Test
+  void skipDenyLeavesABadRequestPendingWithAWarningEvent() throws Exception {
+    Settings s = Settings.defaults(PolicyConfig.defaults(), "skip").withSkipDeny(true)
+        .withLeaderElection(false, Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofMillis(250));
+    try (Approver approver = new Approver(cluster.client(), s, Clock.systemUTC())) {
+      approver.start("127.0.0.1", -1);
+      cluster.createCsr("csr-bad", "node-a", KubeletCsrs.forNode("node-a").dns("node-a", "kubernetes.default").pem());
+      cluster.createCsr("csr-ok", "node-a", KubeletCsrs.forNode("node-a").dns("node-a").pem());
+      assertThat(cluster.awaitConditions("csr-ok", WAIT).get(0).getType()).isEqualTo("Approved");
+      MockCluster.await("skip event", WAIT, () -> !cluster.events("default", "csr-bad").isEmpty());
+      var e = cluster.events("default", "csr-bad").get(0);
+      assertThat(e.getType()).isEqualTo("Warning");
+      assertThat(e.getReason()).isEqualTo("ReservedName");
+      assertThat(e.getMessage()).isEqualTo("left pending (--skip-deny): DNS SAN kubernetes.default is reserved: "
+          + "it names the kubernetes Service (the API server)");
+      assertThat(cluster.conditions("csr-bad")).isEmpty();
+      assertThat(cluster.approvalPuts("csr-bad")).isZero();
+      assertThat(approver.decisions("deny", "ReservedName")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void controlCharactersInARequestedNameAreEscapedInTheConditionAndEvent() throws Exception {
+    Settings s = Settings.defaults(PolicyConfig.defaults(), "escape")
+        .withLeaderElection(false, Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofMillis(250));
+    try (Approver approver = new Approver(cluster.client(), s, Clock.systemUTC())) {
+      approver.start("127.0.0.1", -1);
+      cluster.createCsr("csr-evil", "node-a", KubeletCsrs.forNode("node-a").dns("node-a\nINFO approve\u001b[0m").pem());
+      var c = cluster.awaitConditions("csr-evil", WAIT).get(0);
+      assertThat(c.getType()).isEqualTo("Denied");
+      assertThat(c.getMessage()).startsWith("DNS SAN node-a\\x0aINFO approve\\x1b[0m is not").doesNotContain("\n", "\u001b");
+      MockCluster.await("event", WAIT, () -> !cluster.events("default", "csr-evil").isEmpty());
+      assertThat(cluster.events("default", "csr-evil").get(0).getMessage()).isEqualTo(c.getMessage());
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.kcert.approver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -80,5 +81,24 @@ class WorkQueueTest {
     t.join(2000);
     assertThat(t.isAlive()).isFalse();
     assertThat(got.get()).isEmpty();
+  }
+
+  @Test
+  void keysAddedLaterWaitBehindEveryOtherKeyUnlessAddedAgain() throws Exception {
+    try (WorkQueue q = new WorkQueue(Duration.ofMillis(10), Duration.ofSeconds(1))) {
+      q.addLater("flood-1");
+      q.addLater("flood-2");
+      q.add("other");
+      q.addLater("flood-3");
+      q.add("flood-3"); // wanted now after all
+      assertThat(q.size()).isEqualTo(4);
+      List<String> order = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        String k = q.take().orElseThrow();
+        order.add(k);
+        q.done(k);
+      }
+      assertThat(order).containsExactly("other", "flood-3", "flood-1", "flood-2");
+    }
   }
 }

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -61,10 +62,27 @@ public final class ApprovalPolicy {
    * Judges one request.
    *
    * @param node the Node named by the requester's username, empty when none is registered
-   * @param flood the current flood-guard status; only approvals are held back by it
+   * @param flood the requesting node's flood-guard status; only approvals are held back by it
    * @param now the current time, for the node grace period
    */
   public Decision judge(CsrRequest csr, Optional<NodeInfo> node, FloodGuard.Status flood, Instant now) {
+    return judge(csr, node, flood, name -> {
+      throw new IllegalStateException("DNS verification is on but no resolver was given");
+    }, now);
+  }
+
+  /**
+   * Judges one request.
+   *
+   * @param node the Node named by the requester's username, empty when none is registered
+   * @param flood the requesting node's flood-guard status; only approvals are held back by it
+   * @param dns what each DNS SAN (lower case, no trailing dot) resolves to; asked only with
+   *     {@link PolicyConfig#verifyDns()} and only once every other check has passed
+   * @param now the current time, for the node grace period
+   */
+  public Decision judge(
+      CsrRequest csr, Optional<NodeInfo> node, FloodGuard.Status flood, Function<String, DnsAnswer> dns,
+      Instant now) {
     if (!KUBELET_SERVING_SIGNER.equals(csr.signerName())) {
       return new Decision.Ignore(
           IgnoreReason.OTHER_SIGNER, "signer " + csr.signerName() + " is not " + KUBELET_SERVING_SIGNER);
@@ -141,6 +159,24 @@ public final class ApprovalPolicy {
     if (info.dnsNames().isEmpty() && info.ipAddresses().isEmpty()) {
       return deny(DenyReason.NO_SAN, "request has no DNS or IP SAN");
     }
+    int sanCount = info.dnsNames().size() + info.ipAddresses().size();
+    if (sanCount > config.maxSans()) {
+      return deny(DenyReason.TOO_MANY_SANS,
+          "request has " + sanCount + " DNS and IP SANs, at most " + config.maxSans() + " are allowed");
+    }
+    // before ownership: whatever the node wrote into its own status, these are never its own
+    for (String dnsName : info.dnsNames()) {
+      Optional<String> rule = config.reserved().dnsRule(dnsName);
+      if (rule.isPresent()) {
+        return deny(DenyReason.RESERVED_NAME, "DNS SAN " + dnsName + " is reserved: " + rule.get());
+      }
+    }
+    for (InetAddress ip : info.ipAddresses()) {
+      Optional<String> rule = config.reserved().ipRule(ip);
+      if (rule.isPresent()) {
+        return deny(DenyReason.RESERVED_ADDRESS, "IP SAN " + IpLiterals.format(ip) + " is reserved: " + rule.get());
+      }
+    }
 
     Optional<String> keyProblem = config.keyPolicy().problem(info.key());
     if (keyProblem.isPresent()) {
@@ -177,14 +213,14 @@ public final class ApprovalPolicy {
         IpLiterals.parse(a.address()).ifPresent(nodeIps::add);
       }
     }
-    for (String dns : info.dnsNames()) {
-      String n = normalizeDns(dns);
+    for (String dnsName : info.dnsNames()) {
+      String n = normalizeDns(dnsName);
       if (!n.isEmpty() && (nodeDns.contains(n) || matchesPattern(n))) {
         continue;
       }
       return deny(
           DenyReason.SAN_NOT_OWNED_BY_NODE,
-          "DNS SAN " + dns + " is not a Hostname, InternalDNS or ExternalDNS address of node " + name
+          "DNS SAN " + dnsName + " is not a Hostname, InternalDNS or ExternalDNS address of node " + name
               + " " + sorted(nodeDns) + " and matches no allowed DNS pattern");
     }
     for (InetAddress ip : info.ipAddresses()) {
@@ -198,12 +234,51 @@ public final class ApprovalPolicy {
               + " and lies in no allowed range");
     }
 
+    if (config.nodeDnsPattern().isPresent()) {
+      Pattern p = config.nodeDnsPattern().get();
+      for (String dnsName : info.dnsNames()) {
+        if (!p.matcher(normalizeDns(dnsName)).matches()) {
+          return deny(DenyReason.SAN_NOT_PERMITTED,
+              "DNS SAN " + dnsName + " does not match the node DNS pattern " + p.pattern());
+        }
+      }
+    }
+    if (!config.nodeIpRanges().isEmpty()) {
+      for (InetAddress ip : info.ipAddresses()) {
+        if (config.nodeIpRanges().stream().noneMatch(c -> c.contains(ip))) {
+          return deny(DenyReason.SAN_NOT_PERMITTED,
+              "IP SAN " + IpLiterals.format(ip) + " lies in none of the node IP ranges " + config.nodeIpRanges());
+        }
+      }
+    }
+    if (config.verifyDns()) {
+      for (String dnsName : info.dnsNames()) {
+        DnsAnswer answer = dns.apply(normalizeDns(dnsName));
+        if (answer instanceof DnsAnswer.Failed failed) {
+          return new Decision.Retry(RetryReason.DNS_UNRESOLVED,
+              "DNS SAN " + dnsName + " could not be resolved: " + failed.why(), Optional.empty());
+        }
+        Set<InetAddress> resolved = ((DnsAnswer.Addresses) answer).addresses();
+        if (resolved.isEmpty()) {
+          return waitOrDeny(now, graceEnd, RetryReason.DNS_UNRESOLVED, DenyReason.DNS_NOT_NODE,
+              "DNS SAN " + dnsName + " resolves to no address");
+        }
+        if (resolved.stream().noneMatch(nodeIps::contains)) {
+          return deny(DenyReason.DNS_NOT_NODE,
+              "DNS SAN " + dnsName + " resolves to "
+                  + sorted(resolved.stream().map(IpLiterals::format).collect(Collectors.toSet()))
+                  + ", none of them an InternalIP or ExternalIP address of node " + name + " "
+                  + sorted(nodeIps.stream().map(IpLiterals::format).collect(Collectors.toSet())));
+        }
+      }
+    }
+
     String summary =
         "node " + name + " owns SANs " + sans(info) + "; key " + info.key().describe()
             + "; usages " + csr.usages();
     if (flood.active()) {
       return new Decision.Retry(
-          RetryReason.FLOOD_GUARD, "approvals paused: " + flood.describe() + "; would approve: " + summary,
+          RetryReason.FLOOD_GUARD, "approvals held back: " + flood.describe() + "; would approve: " + summary,
           Optional.empty());
     }
     return new Decision.Approve(summary);

@@ -4,7 +4,10 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 
-/** The outcome of judging one request. */
+/**
+ * The outcome of judging one request. Messages quote what the request says; control characters
+ * in them are escaped ({@link Escapes#controls}) so they are safe in logs, conditions and Events.
+ */
 public sealed interface Decision {
 
   /** The result label: {@code approve}, {@code deny}, {@code retry} or {@code ignore}. */
@@ -22,7 +25,7 @@ public sealed interface Decision {
   /** Approve: every check passed. */
   record Approve(String message) implements Decision {
     public Approve {
-      Objects.requireNonNull(message);
+      message = Escapes.controls(Objects.requireNonNull(message));
     }
 
     @Override
@@ -40,7 +43,7 @@ public sealed interface Decision {
   record Deny(DenyReason why, String message) implements Decision {
     public Deny {
       Objects.requireNonNull(why);
-      Objects.requireNonNull(message);
+      message = Escapes.controls(Objects.requireNonNull(message));
     }
 
     @Override
@@ -63,7 +66,7 @@ public sealed interface Decision {
   record Retry(RetryReason why, String message, Optional<Instant> until) implements Decision {
     public Retry {
       Objects.requireNonNull(why);
-      Objects.requireNonNull(message);
+      message = Escapes.controls(Objects.requireNonNull(message));
       Objects.requireNonNull(until);
     }
 
@@ -82,7 +85,7 @@ public sealed interface Decision {
   record Ignore(IgnoreReason why, String message) implements Decision {
     public Ignore {
       Objects.requireNonNull(why);
-      Objects.requireNonNull(message);
+      message = Escapes.controls(Objects.requireNonNull(message));
     }
 
     @Override

@@ -30,7 +30,17 @@ public enum DenyReason {
   /** The node was still not registered when the grace period ended. */
   NODE_NOT_FOUND("NodeNotFound"),
   /** The node still had no addresses when the grace period ended. */
-  NODE_WITHOUT_ADDRESSES("NodeWithoutAddresses");
+  NODE_WITHOUT_ADDRESSES("NodeWithoutAddresses"),
+  /** A DNS SAN no node may have: the API server's names, Service names, wildcards. */
+  RESERVED_NAME("ReservedName"),
+  /** An IP SAN no node may have: service CIDR, loopback, link-local, multicast and the like. */
+  RESERVED_ADDRESS("ReservedAddress"),
+  /** A SAN outside {@code --node-dns-pattern} or {@code --node-ip-ranges}. */
+  SAN_NOT_PERMITTED("SanNotPermitted"),
+  /** With {@code --verify-dns}: a DNS SAN does not resolve to an address of the node. */
+  DNS_NOT_NODE("DnsNotNode"),
+  /** More SANs than {@code --max-sans}. */
+  TOO_MANY_SANS("TooManySans");
 
   private final String reason;
 

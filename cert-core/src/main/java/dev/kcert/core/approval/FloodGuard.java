@@ -5,43 +5,42 @@ import java.time.Instant;
 import java.util.Collection;
 
 /**
- * Pauses approvals when more kubelet-serving requests are pending than the cluster's nodes can
- * explain: every node asks for one serving certificate at a time, so many more pending requests
- * than nodes points at a compromised node credential or a runaway client.
+ * Holds back the approvals of one node that asks far more often than a kubelet does. A kubelet
+ * has one serving certificate and asks again about every 15 minutes while it is not approved, so
+ * over a day of outage it piles up some 96 requests; a node with many more pending or approved
+ * requests points at a stolen node credential or a runaway client. The guard is per node: a node
+ * over its limit is held back alone, and every other node is judged as usual.
  */
 public final class FloodGuard {
-  /** Only requests created this recently count. */
-  public static final Duration WINDOW = Duration.ofHours(1);
-
   private FloodGuard() {}
 
   /**
-   * @param pendingCreated creation times of the pending kubelet-serving requests
-   * @param nodes how many Nodes are registered
-   * @param margin how many requests beyond the number of nodes are tolerated
+   * @param node the requesting node
+   * @param created creation times of the node's kubelet-serving requests that are pending or
+   *     approved
+   * @param limit how many of them may have been created within the window
    */
   public static Status evaluate(
-      Collection<Instant> pendingCreated, int nodes, int margin, Instant now) {
-    Instant since = now.minus(WINDOW);
-    int recent = (int) pendingCreated.stream().filter(t -> t.isAfter(since)).count();
-    int limit = nodes + margin;
-    return new Status(recent > limit, recent, limit);
+      String node, Collection<Instant> created, int limit, Duration window, Instant now) {
+    Instant since = now.minus(window);
+    int recent = (int) created.stream().filter(t -> t.isAfter(since)).count();
+    return new Status(recent > limit, node, recent, limit, window);
   }
 
   /**
-   * @param active whether approvals are paused
-   * @param recentPending pending requests created within {@link #WINDOW}
-   * @param limit nodes plus margin
+   * @param active whether this node's approvals are held back
+   * @param node the node
+   * @param recent its pending or approved requests created within the window
+   * @param limit the most it may have
+   * @param window the sliding window
    */
-  public record Status(boolean active, int recentPending, int limit) {
+  public record Status(boolean active, String node, int recent, int limit, Duration window) {
     /** A status that never holds anything back. */
-    public static final Status OFF = new Status(false, 0, Integer.MAX_VALUE);
+    public static final Status OFF = new Status(false, "", 0, Integer.MAX_VALUE, Duration.ofHours(24));
 
     public String describe() {
-      return recentPending
-          + " pending kubelet-serving requests created in the last hour, limit "
-          + limit
-          + " (nodes plus margin)";
+      return "node " + node + " has " + recent + " pending or approved kubelet-serving requests created in the last "
+          + window.toString().substring(2).toLowerCase(java.util.Locale.ROOT) + ", limit " + limit;
     }
   }
 }

@@ -15,8 +15,11 @@ public record KeyPolicy(int minRsaBits, Set<String> ecCurves, boolean allowEd255
   /** The curves this policy can name. */
   public static final Set<String> KNOWN_CURVES = Set.of("P-256", "P-384", "P-521");
 
-  /** RSA of at least 2048 bits, ECDSA P-256 or P-384, Ed25519. */
-  public static final KeyPolicy DEFAULT = new KeyPolicy(2048, Set.of("P-256", "P-384"), true);
+  /**
+   * RSA of at least 2048 bits, ECDSA P-256 or P-384. Ed25519 is off: kubelets make ECDSA P-256 or
+   * RSA keys, and many TLS clients cannot use an Ed25519 serving certificate.
+   */
+  public static final KeyPolicy DEFAULT = new KeyPolicy(2048, Set.of("P-256", "P-384"), false);
 
   public KeyPolicy {
     if (minRsaBits < 0) {

@@ -6,8 +6,10 @@ public enum RetryReason {
   NODE_NOT_REGISTERED("NodeNotRegistered"),
   /** The requesting node has no addresses yet; within the grace period. */
   NODE_WITHOUT_ADDRESSES("NodeWithoutAddresses"),
-  /** Too many pending kubelet-serving requests: approvals are paused. */
-  FLOOD_GUARD("FloodGuard");
+  /** The requesting node has too many recent requests: its approvals are held back. */
+  FLOOD_GUARD("FloodGuard"),
+  /** With {@code --verify-dns}: a DNS SAN could not be resolved yet (error or timeout). */
+  DNS_UNRESOLVED("DnsUnresolved");
 
   private final String reason;
 

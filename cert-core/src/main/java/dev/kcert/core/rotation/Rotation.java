@@ -318,8 +318,7 @@ public final class Rotation {
           new Place("manifest-flag", "static pod manifests", node.manifestDir(), Place.Trust.INVALID, e.getMessage()));
     }
     for (Ref r : refs) {
-      Place p = bundlePlace(r.kind(), r.name(), r.file(), cas);
-      places.add(new Place(p.kind(), p.name(), p.file(), p.trust(), p.detail() + " (" + r.value() + ")"));
+      places.add(bundlePlace(r.kind(), r.name(), r.file(), cas));
     }
     for (CatalogueEntry e : kubeconfigs()) {
       Path file = node.layout().kubeconfigFile(e);
@@ -1002,7 +1001,7 @@ public final class Rotation {
           if (p.trust() == Place.Trust.INVALID) {
             problems.add(p.file() + ": " + p.detail());
           } else if (p.trust() != Place.Trust.MISSING && p.trust() != Place.Trust.OTHER
-              && !p.detail().split(" \\(", 2)[0].equals(order(bundle, cas))) {
+              && !p.detail().equals(order(bundle, cas))) {
             problems.add(p.file() + " (" + p.name() + "): holds " + p.detail() + ", not " + order(bundle, cas));
           }
         }

@@ -199,7 +199,8 @@ public final class CaCommand {
       m.put("notes", o.notes());
       printJson(out, "CaRotationPhase", m);
     } else {
-      String name = o.phase() == Phase.NONE ? "abort" : o.phase().command();
+      String name = o.phase() != Phase.NONE ? o.phase().command()
+          : o.proof() != null ? "abort" : "prepare --request";
       if (o.proof() != null && (o.dryRun() || !o.proof().ok())) {
         out.print(proofTable(o.proof()));
         out.println();
@@ -210,11 +211,12 @@ public final class CaCommand {
       } else if (o.alreadyDone()) {
         out.println(o.caName() + ": " + name + " is done already; nothing was written");
       } else {
-        out.println(o.caName() + ": " + name + " done: " + o.written().size() + " files written"
+        out.println(o.caName() + ": " + name + " done: " + o.written().size()
+            + (o.written().size() == 1 ? " file written" : " files written")
             + (o.backupDir() == null ? "" : ", the replaced ones backed up in " + o.backupDir()));
       }
       if (o.discoveryHash() != null) {
-        out.println("discovery hash of the new CA: " + o.discoveryHash());
+        out.println("join commands now need --discovery-token-ca-cert-hash " + o.discoveryHash());
       }
       o.notes().forEach(n -> out.println(n));
     }

@@ -77,7 +77,7 @@ class CaCommandTest {
     }
     Cli.Run finish = ca("finish");
     assertThat(finish.code()).isZero();
-    assertThat(finish.out()).containsPattern("discovery hash of the new CA: sha256:[0-9a-f]{64}\n");
+    assertThat(finish.out()).containsPattern("join commands now need --discovery-token-ca-cert-hash sha256:[0-9a-f]{64}\n");
   }
 
   @Test
@@ -93,6 +93,22 @@ class CaCommandTest {
     Cli.Run abort = ca("abort");
     assertThat(abort.code()).isZero();
     assertThat(ca("status").out()).isEqualTo("ca: phase none, proven on disk\nnext: kcert ca prepare --ca ca\n");
+  }
+
+  @Test
+  void prepareWithARequestLeavesAKeyAndACsrOnly() throws Exception {
+    Cli.Run r = ca("prepare", "--request", "--key-algorithm", "ECDSA-P256");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).startsWith("ca: prepare --request done: 2 files written\n");
+    Path dir = root.resolve("pki/kcert-rotation/ca");
+    assertThat(Files.readString(dir.resolve("new.csr"))).startsWith("-----BEGIN CERTIFICATE REQUEST-----");
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(dir.resolve("new.key")))).isEqualTo("rw-------");
+    assertThat(dir.resolve("state")).doesNotExist();
+    Cli.Run bad = ca("prepare", "--complete", root.resolve("pki/apiserver.crt").toString());
+    assertThat(bad.code()).isEqualTo(ExitCodes.ERROR);
+    assertThat(bad.err()).isEqualTo("error: " + root.resolve("pki/apiserver.crt")
+        + ": is not a CA certificate (basicConstraints CA:TRUE missing)\n");
   }
 
   @Test

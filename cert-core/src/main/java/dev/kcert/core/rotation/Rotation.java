@@ -672,9 +672,6 @@ public final class Rotation {
       return notes;
     }
     notes.add("restart: " + target.restarts());
-    if (target == Phase.FINISHED && ca.name().equals(Catalogue.CA)) {
-      notes.add("join commands now need --discovery-token-ca-cert-hash " + discoveryHash(cas.neu()));
-    }
     target.next().ifPresent(n -> notes.add(
         "next, once this phase is done on every node: kcert ca " + n.command() + " --ca " + ca.name()));
     return notes;

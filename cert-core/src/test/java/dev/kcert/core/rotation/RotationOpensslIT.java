@@ -69,6 +69,13 @@ class RotationOpensslIT {
       for (Path leaf : leaves(ca)) {
         Openssl.ok(root, "verify", "-CAfile", caFile.toString(), leaf.toString());
       }
+      if (p == Phase.FINISHED && ca.equals(Catalogue.CA)) {
+        // kubeadm's recipe for the discovery hash: SHA-256 of the CA's DER public key
+        Openssl.ok(work, "x509", "-pubkey", "-noout", "-in", caFile.toString(), "-out", "pub.pem");
+        Openssl.ok(work, "pkey", "-pubin", "-in", "pub.pem", "-outform", "der", "-out", "pub.der");
+        String digest = Openssl.ok(work, "dgst", "-sha256", "-r", "pub.der").split(" ")[0];
+        assertThat(r.advance(Phase.FINISHED, false).discoveryHash()).isEqualTo("sha256:" + digest);
+      }
       Client current = client(work, "new-" + p.command(), clientBase);
       Tls.Side server = new Tls.Side(root.resolve(serverBase + ".crt"), root.resolve(serverBase + ".key"), caFile);
       assertThat(Tls.handshake(work, server, current.side())).as("new client after %s", p).isTrue();

@@ -583,8 +583,9 @@ public final class Rotation {
     Changes changes = changes(target, st, cas);
     Phase next = target == Phase.NONE ? Phase.NONE : target.next().orElse(target);
     Proof proof = simulate(target, next, changes, cas);
-    List<String> onDisk = checkFiles(target, changes.state(), cas);
-    if (onDisk.isEmpty()) {
+    boolean atTarget = checkFiles(target, changes.state(), cas).isEmpty();
+    boolean atPrevious = checkFiles(st.phase(), st, cas).isEmpty();
+    if (atTarget && !atPrevious) {
       // a run killed after writing its files but before its state: record it
       if (!dryRun) {
         finishState(target, changes, null);
@@ -625,11 +626,17 @@ public final class Rotation {
         throw new KcertException(summary(problems));
       }
     }));
-    Installer.Result result = new Installer(ops).install(node.backupParent(), clock.instant(), sets);
-    finishState(target, changes, result.backupDir());
     List<Path> written = changes.sets().stream()
         .flatMap(c -> c.files().stream()).map(FileChange::target).toList();
-    return outcome(target, false, false, proof, result.backupDir(), written, notes(target, cas));
+    Path backupDir = null;
+    if (written.isEmpty()) {
+      // a phase with nothing to write here (finish where no controller manager runs)
+      sets.get(sets.size() - 1).verification().run();
+    } else {
+      backupDir = new Installer(ops).install(node.backupParent(), clock.instant(), sets).backupDir();
+    }
+    finishState(target, changes, backupDir);
+    return outcome(target, false, false, proof, backupDir, written, notes(target, cas));
   }
 
   private void finishState(Phase target, Changes changes, Path backupDir) {

@@ -69,5 +69,13 @@ public final class ExitCodes {
           + "  1  error: a file exists already or cannot be written (nothing is overwritten)%n"
           + "  2  bad usage%n";
 
+  /** The table as {@code kcert ca} commands print it. */
+  public static final String CA_HELP =
+      "%nExit codes:%n"
+          + "  0  done (or done already; with --dry-run: the proof holds)%n"
+          + "  1  error or refused: the previous phase does not hold on disk, the proof fails,%n"
+          + "     or a write failed and what was written has been restored from the backup%n"
+          + "  2  bad usage%n";
+
   private ExitCodes() {}
 }

@@ -99,6 +99,9 @@ public final class Kcert {
     if (!oneCert) {
       cl.addSubcommand(new DemoCommand());
     }
+    if (!oneCert && !first.equals("demo")) {
+      cl.addSubcommand(CaCommand.commandLine());
+    }
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> reportError(ex, commandLine.getErr(), root.stacktrace));
     cl.setExitCodeExceptionMapper(

@@ -172,6 +172,25 @@ public final class Kubeconfig {
     }
   }
 
+  /**
+   * Replaces the current context's cluster CA with embedded data ({@code certificate-authority}
+   * becomes {@code certificate-authority-data}); every other field stays where it was.
+   */
+  public void replaceClusterCa(byte[] caPem) {
+    KubeconfigCredentials creds = credentials();
+    Map<String, Object> cluster =
+        named("clusters", creds.clusterName(), "cluster", "context " + creds.contextName());
+    replaceField(cluster, "certificate-authority", "certificate-authority-data", base64(caPem));
+  }
+
+  /** Replaces the current context's embedded client certificate; the key is left as it is. */
+  public void replaceClientCertificate(byte[] certPem) {
+    KubeconfigCredentials creds = credentials();
+    Map<String, Object> user =
+        named("users", creds.userName(), "user", "context " + creds.contextName());
+    replaceField(user, "client-certificate", "client-certificate-data", base64(certPem));
+  }
+
   /** The YAML text, every field in its order. */
   public byte[] render() {
     return yaml().dump(root).getBytes(StandardCharsets.UTF_8);

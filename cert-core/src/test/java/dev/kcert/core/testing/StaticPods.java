@@ -2,14 +2,59 @@ package dev.kcert.core.testing;
 
 import dev.kcert.core.pki.AtomicFiles;
 import dev.kcert.core.pki.PkiLayout;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-/** Static pod manifests shaped as kubeadm v1.31 writes them, with the ports a test chose. */
+/**
+ * Static pod manifests shaped as kubeadm v1.31 writes them, with the certificate and CA flags it
+ * sets, pointing at a test PKI.
+ */
 public final class StaticPods {
+  private static final Map<String, Integer> KUBEADM_PORTS =
+      Map.of(
+          "etcd", 2379,
+          "etcd-peer", 2380,
+          "kube-apiserver", 6443,
+          "kube-controller-manager", 10257,
+          "kube-scheduler", 10259);
+
   private StaticPods() {}
+
+  /**
+   * kubeadm's manifests at its default ports for the PKI below {@code root} ({@code
+   * root/manifests/*.yaml}), and the kubelet configuration that names the cluster CA ({@code
+   * root/kubelet-config.yaml}).
+   */
+  public static void write(Path root) {
+    Path absolute = root.toAbsolutePath();
+    PkiLayout layout = PkiLayout.under(absolute);
+    Path manifests = absolute.resolve("manifests");
+    try {
+      Files.createDirectories(manifests);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    write(manifests, layout, KUBEADM_PORTS);
+    String kubelet =
+        "apiVersion: kubelet.config.k8s.io/v1beta1\n"
+            + "authentication:\n"
+            + "  anonymous:\n"
+            + "    enabled: false\n"
+            + "  webhook:\n"
+            + "    enabled: true\n"
+            + "  x509:\n"
+            + "    clientCAFile: " + layout.certDir().resolve("ca.crt") + "\n"
+            + "kind: KubeletConfiguration\n";
+    AtomicFiles.write(
+        absolute.resolve("kubelet-config.yaml"),
+        kubelet.getBytes(StandardCharsets.UTF_8),
+        AtomicFiles.PRIVATE);
+  }
 
   public static void write(Path manifests, PkiLayout layout, Map<String, Integer> ports) {
     Path pki = layout.certDir();
@@ -51,6 +96,7 @@ public final class StaticPods {
             "--kubelet-client-key=" + pki.resolve("apiserver-kubelet-client.key"),
             "--proxy-client-cert-file=" + pki.resolve("front-proxy-client.crt"),
             "--proxy-client-key-file=" + pki.resolve("front-proxy-client.key"),
+            "--requestheader-client-ca-file=" + pki.resolve("front-proxy-ca.crt"),
             "--secure-port=" + ports.get("kube-apiserver"),
             "--service-account-key-file=" + pki.resolve("sa.pub"),
             "--service-account-signing-key-file=" + pki.resolve("sa.key"),
@@ -69,7 +115,10 @@ public final class StaticPods {
             "--cluster-signing-key-file=" + pki.resolve("ca.key"),
             "--kubeconfig=" + etc.resolve("controller-manager.conf"),
             "--leader-elect=true",
+            "--requestheader-client-ca-file=" + pki.resolve("front-proxy-ca.crt"),
+            "--root-ca-file=" + pki.resolve("ca.crt"),
             "--secure-port=" + ports.get("kube-controller-manager"),
+            "--service-account-private-key-file=" + pki.resolve("sa.key"),
             "--use-service-account-credentials=true"));
     write(
         manifests.resolve("kube-scheduler.yaml"),

@@ -1,0 +1,480 @@
+package dev.kcert.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.kcert.cli.output.TabWriter;
+import dev.kcert.core.keys.KeyAlgorithm;
+import dev.kcert.core.rotation.NewCa;
+import dev.kcert.core.rotation.NodeFiles;
+import dev.kcert.core.rotation.Outcome;
+import dev.kcert.core.rotation.Phase;
+import dev.kcert.core.rotation.Place;
+import dev.kcert.core.rotation.Proof;
+import dev.kcert.core.rotation.Rotation;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code kcert ca}: rotate a CA of this node in phases. */
+@Command(
+    name = "ca",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Rotates a certificate authority of a kubeadm node in phases: plan, prepare, trust-both,"
+          + " reissue, trust-new, finish (status and abort at any time).",
+      "",
+      "Each phase is one command, runs on one node, refuses to start until the previous phase"
+          + " holds on disk, simulates before writing that every certificate verifies under the"
+          + " trust bundles of the phase entered and the next (--dry-run prints that matrix), and"
+          + " writes through the renewal code's backup, journal and crash-safe renames. The"
+          + " rotation's state is kept in <cert-dir>/kcert-rotation/<ca>/. Run each phase on every"
+          + " node, and restart what it names, before the next. See docs/ca-rotation.md."
+    },
+    footer = {
+      "%nExamples:",
+      "  kcert ca plan --ca ca",
+      "  kcert ca prepare --ca ca",
+      "  kcert ca trust-both --ca ca --dry-run",
+      "  kcert ca status -o json",
+      ExitCodes.CA_HELP
+    })
+public final class CaCommand {
+  /** The command with its subcommands, as {@code kcert} adds it. */
+  static CommandLine commandLine() {
+    CommandLine ca = new CommandLine(new CaCommand());
+    ca.addSubcommand(new PlanCommand());
+    ca.addSubcommand(new PrepareCommand());
+    for (Phase p : List.of(Phase.TRUST_BOTH, Phase.REISSUED, Phase.TRUST_NEW, Phase.FINISHED)) {
+      CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.forAnnotatedObject(new PhaseCommand(p));
+      spec.name(p.command());
+      spec.usageMessage().description(
+          "Enters phase " + p.command() + ": " + p.changes() + ".",
+          "",
+          "Restarts needed afterwards: " + p.restarts() + ".");
+      ca.addSubcommand(p.command(), new CommandLine(spec));
+    }
+    ca.addSubcommand(new StatusCommand());
+    ca.addSubcommand(new AbortCommand());
+    return ca;
+  }
+
+  /** The options every {@code kcert ca} command shares. */
+  static final class Target {
+    @Option(
+        names = "--ca",
+        paramLabel = "NAME",
+        defaultValue = "ca",
+        description = "The CA to rotate: ca, front-proxy-ca or etcd-ca (default: ${DEFAULT-VALUE}).")
+    String ca;
+
+    @Mixin PkiDirs dirs;
+
+    @Option(
+        names = "--manifest-dir",
+        paramLabel = "DIR",
+        defaultValue = NodeFiles.MANIFEST_DIR,
+        description = "The static pod manifests (default: ${DEFAULT-VALUE}).")
+    Path manifestDir;
+
+    @Option(
+        names = "--kubelet-config",
+        paramLabel = "FILE",
+        defaultValue = NodeFiles.KUBELET_CONFIG,
+        description = "The kubelet's configuration file (default: ${DEFAULT-VALUE}).")
+    Path kubeletConfig;
+
+    Rotation rotation(Clock clock) {
+      return Rotation.of(new NodeFiles(dirs.layout(), manifestDir, kubeletConfig), ca, clock);
+    }
+  }
+
+  enum Format {
+    text,
+    json
+  }
+
+  static Clock clock(CommandSpec spec) {
+    return ((Kcert) spec.root().userObject()).clock();
+  }
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  static void printJson(PrintWriter out, String kind, Map<String, Object> body) {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("apiVersion", "kcert.dev/v1alpha1");
+    doc.put("kind", kind);
+    doc.putAll(body);
+    try {
+      out.println(JSON.writeValueAsString(doc));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    out.flush();
+  }
+
+  static List<Map<String, Object>> placesJson(List<Place> places) {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (Place p : places) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("kind", p.kind());
+      m.put("name", p.name());
+      m.put("file", p.file().toString());
+      m.put("trust", p.trust().text());
+      m.put("detail", p.detail());
+      rows.add(m);
+    }
+    return rows;
+  }
+
+  static String placesTable(List<Place> places) {
+    TabWriter t = TabWriter.kubeadm().line("KIND\tPLACE\tHOLDS\tDETAIL\tFILE");
+    for (Place p : places) {
+      t.line(p.kind() + "\t" + p.name() + "\t" + p.trust().text() + "\t"
+          + (p.detail().isEmpty() ? "-" : p.detail()) + "\t" + p.file());
+    }
+    return t.render();
+  }
+
+  static String proofTable(Proof proof) {
+    String entered = proof.entered() == Phase.NONE ? "abort" : proof.entered().command();
+    String next = proof.next() == Phase.NONE ? "abort" : proof.next().command();
+    TabWriter t = TabWriter.kubeadm().line("CERTIFICATE\tSIGNED BY\t" + entered.toUpperCase()
+        + (next.equals(entered) ? "" : "\t" + next.toUpperCase()));
+    for (Proof.Row r : proof.rows()) {
+      t.line(r.name() + "\t" + r.signedBy() + "\t" + (r.inEntered() ? "ok" : "FAIL")
+          + (next.equals(entered) ? "" : "\t" + (r.inNext() ? "ok" : "FAIL")));
+    }
+    return t.render();
+  }
+
+  static Map<String, Object> proofJson(Proof proof) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("entered", proof.entered().command());
+    m.put("next", proof.next().command());
+    m.put("ok", proof.ok());
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (Proof.Row r : proof.rows()) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("name", r.name());
+      row.put("signedBy", r.signedBy());
+      row.put("inEntered", r.inEntered());
+      row.put("inNext", r.inNext());
+      rows.add(row);
+    }
+    m.put("rows", rows);
+    return m;
+  }
+
+  /** Prints what a phase did; the exit code. */
+  static int report(PrintWriter out, Format format, Outcome o) {
+    if (format == Format.json) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("ca", o.caName());
+      m.put("phase", o.phase().command());
+      m.put("alreadyDone", o.alreadyDone());
+      m.put("dryRun", o.dryRun());
+      if (o.proof() != null) {
+        m.put("proof", proofJson(o.proof()));
+      }
+      m.put("backupDir", o.backupDir() == null ? null : o.backupDir().toString());
+      m.put("written", o.written().stream().map(Path::toString).toList());
+      if (o.discoveryHash() != null) {
+        m.put("discoveryTokenCaCertHash", o.discoveryHash());
+      }
+      m.put("notes", o.notes());
+      printJson(out, "CaRotationPhase", m);
+    } else {
+      String name = o.phase() != Phase.NONE ? o.phase().command()
+          : o.proof() != null ? "abort" : "prepare --request";
+      if (o.proof() != null && (o.dryRun() || !o.proof().ok())) {
+        out.print(proofTable(o.proof()));
+        out.println();
+      }
+      if (o.dryRun()) {
+        out.println(o.caName() + ": " + name + (o.proof() == null || o.proof().ok()
+            ? " would succeed; nothing was written" : " would be refused; nothing was written"));
+      } else if (o.alreadyDone()) {
+        out.println(o.caName() + ": " + name + " is done already; nothing was written");
+      } else {
+        out.println(o.caName() + ": " + name + " done: " + o.written().size()
+            + (o.written().size() == 1 ? " file written" : " files written")
+            + (o.backupDir() == null ? "" : ", the replaced ones backed up in " + o.backupDir()));
+      }
+      if (o.discoveryHash() != null) {
+        out.println("join commands now need --discovery-token-ca-cert-hash " + o.discoveryHash());
+      }
+      o.notes().forEach(n -> out.println(n));
+    }
+    out.flush();
+    return o.dryRun() && o.proof() != null && !o.proof().ok() ? ExitCodes.ERROR : ExitCodes.OK;
+  }
+
+  /** {@code kcert ca plan}. */
+  @Command(
+      name = "plan",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = {
+        "Lists every place on this node that trusts the CA or is signed by it: the CA file, the"
+            + " static pod flags that name a CA file, the kubelet's clientCAFile, the kubeconfigs'"
+            + " certificate-authority-data and client certificates, and the leaves; each marked"
+            + " old-only, both or new-only (missing and invalid places are rows too). Then the"
+            + " ordered phases, with what each changes and restarts. Writes nothing."
+      },
+      footer = {"%nExamples:", "  kcert ca plan", "  kcert ca plan --ca etcd-ca -o json", ExitCodes.CA_HELP})
+  static final class PlanCommand implements Callable<Integer> {
+    @Mixin Target target;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
+        description = "text or json (default: ${DEFAULT-VALUE}).")
+    Format output;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      Rotation r = target.rotation(clock(spec));
+      PrintWriter out = spec.commandLine().getOut();
+      List<Place> places = r.inventory();
+      Phase at = r.phase();
+      if (output == Format.json) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ca", r.caName());
+        m.put("phase", at.command());
+        m.put("places", placesJson(places));
+        List<Map<String, Object>> phases = new ArrayList<>();
+        for (Phase p : Phase.steps()) {
+          Map<String, Object> pm = new LinkedHashMap<>();
+          pm.put("phase", p.command());
+          pm.put("done", p.ordinal() <= at.ordinal());
+          pm.put("changes", p.changes());
+          pm.put("restarts", p.restarts());
+          phases.add(pm);
+        }
+        m.put("phases", phases);
+        printJson(out, "CaRotationPlan", m);
+        return ExitCodes.OK;
+      }
+      out.print(placesTable(places));
+      out.println();
+      out.println("Phases of the rotation of " + r.caName() + " (now: " + at.command() + "):");
+      int i = 1;
+      for (Phase p : Phase.steps()) {
+        out.println((p.ordinal() <= at.ordinal() ? "  [done] " : "  [    ] ") + i++ + ". "
+            + p.command() + ": " + p.changes());
+        out.println("           restarts: " + p.restarts());
+      }
+      out.flush();
+      return ExitCodes.OK;
+    }
+  }
+
+  /** {@code kcert ca prepare}. */
+  @Command(
+      name = "prepare",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = {
+        "Makes the new CA (or imports one) into <cert-dir>/kcert-rotation/<ca>/, with a copy of"
+            + " the old CA and its key for abort. Nothing the cluster reads changes.",
+        "",
+        "By default the new CA is self-signed, with the old one's subject. --import-cert and"
+            + " --import-key take a CA made elsewhere. For an intermediate under an external root:"
+            + " --request writes a key and new.csr; have the root sign it as a CA, then"
+            + " --complete <signed.crt>. Run prepare on one node and copy the rotation folder's"
+            + " new.crt and new.key to the other control-plane nodes' --import-cert/--import-key."
+      },
+      footer = {
+        "%nExamples:",
+        "  kcert ca prepare --ca ca",
+        "  kcert ca prepare --ca etcd-ca --key-algorithm ECDSA-P256 --validity 43800h",
+        "  kcert ca prepare --import-cert new-ca.crt --import-key new-ca.key",
+        "  kcert ca prepare --request   (then: kcert ca prepare --complete signed.crt)",
+        ExitCodes.CA_HELP
+      })
+  static final class PrepareCommand implements Callable<Integer> {
+    @Mixin Target target;
+
+    @ArgGroup(exclusive = true)
+    Source source;
+
+    static final class Source {
+      @ArgGroup(exclusive = false)
+      Imported imported;
+
+      @Option(names = "--request", description = "Write a key and a CSR for an external root.")
+      boolean request;
+
+      @Option(names = "--complete", paramLabel = "FILE",
+          description = "The certificate the external root signed for the --request key.")
+      Path complete;
+    }
+
+    static final class Imported {
+      @Option(names = "--import-cert", paramLabel = "FILE", required = true,
+          description = "The new CA's certificate (its chain may follow it).")
+      Path cert;
+
+      @Option(names = "--import-key", paramLabel = "FILE", required = true,
+          description = "The new CA's private key.")
+      Path key;
+    }
+
+    @Option(names = "--key-algorithm", paramLabel = "ALG", converter = KeyAlgorithmConverter.class,
+        defaultValue = "RSA-2048",
+        description = "Type of the new CA key: RSA-2048, RSA-3072, RSA-4096, ECDSA-P256 or"
+            + " ECDSA-P384 (default: ${DEFAULT-VALUE}, as kubeadm).")
+    KeyAlgorithm keyAlgorithm;
+
+    @Option(names = "--validity", paramLabel = "DURATION", converter = DurationConverter.class,
+        description = "How long a new self-signed CA is valid (default: 87600h, ten years).")
+    Duration validity = Duration.ofDays(3650);
+
+    @Option(names = "--dry-run", description = "Check the inputs; write nothing.")
+    boolean dryRun;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
+        description = "text or json (default: ${DEFAULT-VALUE}).")
+    Format output;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      NewCa how;
+      if (source == null) {
+        how = new NewCa.Generate(keyAlgorithm, validity);
+      } else if (source.imported != null) {
+        how = new NewCa.Import(source.imported.cert, source.imported.key);
+      } else if (source.request) {
+        how = new NewCa.Request(keyAlgorithm);
+      } else {
+        how = new NewCa.Complete(source.complete);
+      }
+      return report(spec.commandLine().getOut(), output,
+          target.rotation(clock(spec)).prepare(how, dryRun));
+    }
+  }
+
+  /** {@code kcert ca trust-both}, {@code reissue}, {@code trust-new}, {@code finish}. */
+  @Command(mixinStandardHelpOptions = true, sortOptions = false,
+      footer = {"%nExamples:", "  kcert ca <phase> --ca ca --dry-run", "  kcert ca <phase> --ca ca", ExitCodes.CA_HELP})
+  static final class PhaseCommand implements Callable<Integer> {
+    private final Phase phase;
+
+    PhaseCommand(Phase phase) {
+      this.phase = phase;
+    }
+
+    @Mixin Target target;
+
+    @Option(names = "--dry-run",
+        description = "Print the proof matrix (every certificate against this phase's and the"
+            + " next phase's trust bundle); write nothing.")
+    boolean dryRun;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
+        description = "text or json (default: ${DEFAULT-VALUE}).")
+    Format output;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      return report(spec.commandLine().getOut(), output,
+          target.rotation(clock(spec)).advance(phase, dryRun));
+    }
+  }
+
+  /** {@code kcert ca status}. */
+  @Command(
+      name = "status",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = {
+        "Shows where the rotation of a CA stands on this node, and whatever on disk contradicts"
+            + " that phase (exit 1 then). Writes nothing."
+      },
+      footer = {"%nExamples:", "  kcert ca status", "  kcert ca status --ca etcd-ca -o json", ExitCodes.CA_HELP})
+  static final class StatusCommand implements Callable<Integer> {
+    @Mixin Target target;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
+        description = "text or json (default: ${DEFAULT-VALUE}).")
+    Format output;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      Rotation.Status s = target.rotation(clock(spec)).status();
+      PrintWriter out = spec.commandLine().getOut();
+      String next = s.phase() == Phase.FINISHED ? "" : s.phase().next().map(Phase::command).orElse("");
+      if (output == Format.json) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ca", s.caName());
+        m.put("phase", s.phase().command());
+        m.put("proven", s.problems().isEmpty());
+        m.put("problems", s.problems());
+        m.put("next", next);
+        m.put("places", placesJson(s.places()));
+        printJson(out, "CaRotationStatus", m);
+      } else {
+        out.println(s.caName() + ": phase " + s.phase().command()
+            + (s.problems().isEmpty() ? ", proven on disk" : ", NOT proven on disk:"));
+        s.problems().forEach(p -> out.println("  " + p));
+        if (!next.isEmpty()) {
+          out.println("next: kcert ca " + next + " --ca " + s.caName());
+        }
+        out.flush();
+      }
+      return s.problems().isEmpty() ? ExitCodes.OK : ExitCodes.ERROR;
+    }
+  }
+
+  /** {@code kcert ca abort}. */
+  @Command(
+      name = "abort",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = {
+        "Returns this node to the old CA alone from any phase before finish: trust files and"
+            + " kubeconfigs hold the old CA again, certificates the new CA signed are re-signed by"
+            + " the old one (keys kept), the CA key is the old one, the controller manager's"
+            + " signer flag points where it did; then the rotation folder is removed. Every"
+            + " replaced file is backed up first."
+      },
+      footer = {"%nExamples:", "  kcert ca abort --ca ca --dry-run", "  kcert ca abort --ca ca", ExitCodes.CA_HELP})
+  static final class AbortCommand implements Callable<Integer> {
+    @Mixin Target target;
+
+    @Option(names = "--dry-run", description = "Print the proof matrix; write nothing.")
+    boolean dryRun;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
+        description = "text or json (default: ${DEFAULT-VALUE}).")
+    Format output;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      return report(spec.commandLine().getOut(), output, target.rotation(clock(spec)).abort(dryRun));
+    }
+  }
+}

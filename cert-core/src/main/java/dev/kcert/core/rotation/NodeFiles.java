@@ -1,0 +1,47 @@
+package dev.kcert.core.rotation;
+
+import dev.kcert.core.pki.PkiLayout;
+import java.nio.file.Path;
+
+/**
+ * The files of one node that a CA rotation reads: the PKI and kubeconfig folders, the static pod
+ * manifests and the kubelet's configuration.
+ *
+ * @param layout the PKI, kubeconfig and kubelet certificate folders
+ * @param manifestDir the static pod manifests ({@code /etc/kubernetes/manifests})
+ * @param kubeletConfig the kubelet's configuration file ({@code /var/lib/kubelet/config.yaml})
+ */
+public record NodeFiles(PkiLayout layout, Path manifestDir, Path kubeletConfig) {
+  public static final String MANIFEST_DIR = "/etc/kubernetes/manifests";
+  public static final String KUBELET_CONFIG = "/var/lib/kubelet/config.yaml";
+
+  /** The usual places below one {@code /etc/kubernetes}-like root (tests and generated PKIs). */
+  public static NodeFiles under(Path root) {
+    return new NodeFiles(
+        PkiLayout.under(root), root.resolve("manifests"), root.resolve("kubelet-config.yaml"));
+  }
+
+  /** Where kcert keeps each rotation's state, beside the PKI. */
+  public Path rotationRoot() {
+    return layout.certDir().resolve("kcert-rotation");
+  }
+
+  /** The folder that receives the backups of every phase ({@code /etc/kubernetes/tmp}). */
+  public Path backupParent() {
+    return layout.kubeconfigDir().resolve("tmp");
+  }
+
+  /** How a file is named inside a backup folder: its place relative to the kubeconfig folder. */
+  String backupName(Path file) {
+    Path abs = file.toAbsolutePath().normalize();
+    Path kubeconfigDir = layout.kubeconfigDir().toAbsolutePath().normalize();
+    Path certDir = layout.certDir().toAbsolutePath().normalize();
+    if (abs.startsWith(kubeconfigDir)) {
+      return kubeconfigDir.relativize(abs).toString();
+    }
+    if (abs.startsWith(certDir)) {
+      return "pki/" + certDir.relativize(abs);
+    }
+    return "other/" + abs.toString().replace('/', '_');
+  }
+}

@@ -98,6 +98,10 @@ public final class Kcert {
     }
     if (!oneCert) {
       cl.addSubcommand(new DemoCommand());
+      if (!first.equals("demo")) {
+        cl.addSubcommand(new VersionCommand());
+        cl.addSubcommand(new CompletionCommand());
+      }
     }
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> reportError(ex, commandLine.getErr(), root.stacktrace));

@@ -115,8 +115,9 @@ class ImagesIT {
   @CsvSource({"kcert-image.tar, version -o short", "kcert-csr-approver-image.tar, --help"})
   void entrypointRunsInTheImagesOwnFileSystem(String file, String args) throws Exception {
     assumeTrue(
-        "root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/sbin/chroot")),
-        "needs root and chroot to run the image's files without a container engine");
+        "root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/sbin/chroot"))
+            && Files.isExecutable(Path.of("/usr/bin/unshare")),
+        "needs root, unshare and chroot to run the image's files without a container engine");
     Image image = load(Dist.DIR.resolve(file));
     Path rootfs = Files.createDirectories(tmp.resolve("rootfs"));
     for (JsonNode l : image.manifest().get("Layers")) {
@@ -127,10 +128,14 @@ class ImagesIT {
       Dist.Result x = Dist.run(List.of("tar", "-xzf", layer.toString(), "-C", rootfs.toString()), Map.of(), false, Duration.ofMinutes(2));
       assertThat(x.code()).as(x.err()).isZero();
     }
-    List<String> cmd = new ArrayList<>(List.of("/usr/sbin/chroot", "--userspec=65532:65532", rootfs.toString()));
+    // as a container engine does: a private mount namespace with /proc (the dynamic loader finds
+    // the runtime's libraries relative to /proc/self/exe), then the image's root and user
+    List<String> cmd = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "--fork",
+        "sh", "-c", "mkdir -p \"$1/proc\" && mount -t proc proc \"$1/proc\" && shift && exec \"$@\"",
+        "sh", rootfs.toString(), "/usr/sbin/chroot", "--userspec=65532:65532", rootfs.toString()));
     image.config().get("config").get("Entrypoint").forEach(n -> cmd.add(n.asText()));
     cmd.addAll(List.of(args.split(" ")));
-    Dist.Result r = Dist.run(cmd, Map.of("PATH", "/nonexistent"), true, Duration.ofMinutes(2));
+    Dist.Result r = Dist.run(cmd, Map.of("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), true, Duration.ofMinutes(2));
     assertThat(r.code()).as(r.err()).isZero();
     if (file.startsWith("kcert-image")) {
       assertThat(r.out()).isEqualTo("v" + Dist.VERSION + "\n");

@@ -4,7 +4,8 @@
 # OUT_DIR gets kcert-VERSION/ (the unpacked tree), kcert-VERSION-linux-ARCH.tar.gz, and
 # approver-runtime/ (a runtime for the approver's image). Every file carries EPOCH as its time,
 # entries are sorted and owned by 0:0, and gzip stores no name or time, so one commit built twice
-# gives the same bytes.
+# gives the same entries with the same bytes, except lib/kcert.aot: JDK 25 writes its AOT cache
+# differently on each run, even from one recorded training (ReproducibleIT checks the rest).
 #
 # Other architectures: jlink can only link a runtime for the platform of the JDK whose jmods it is
 # given; building for arm64 means pointing JDK_HOME at an arm64 JDK 25 (its jmods) and running the

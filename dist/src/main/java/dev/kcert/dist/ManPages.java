@@ -15,12 +15,22 @@ import picocli.codegen.docgen.manpage.ManPageGenerator;
 public final class ManPages {
   private ManPages() {}
 
+  /** The generator leaves out a footer without a heading; kcert's footers hold examples and exit codes. */
+  static void withFooterHeadings(CommandLine cl) {
+    if (cl.getCommandSpec().usageMessage().footer().length > 0
+        && cl.getCommandSpec().usageMessage().footerHeading().isEmpty()) {
+      cl.getCommandSpec().usageMessage().footerHeading("Examples and exit codes");
+    }
+    cl.getSubcommands().values().forEach(ManPages::withFooterHeadings);
+  }
+
   public static void main(String[] args) throws IOException {
     if (args.length != 1) {
       System.err.println("usage: ManPages OUTPUT_DIR");
       System.exit(2);
     }
     CommandLine cl = Kcert.newCommandLine(Clock.systemUTC());
+    withFooterHeadings(cl);
     int code =
         ManPageGenerator.generateManPage(
             new File(args[0]), null, new boolean[0], true, cl.getCommandSpec());

@@ -158,6 +158,7 @@ class TarballIT {
     String page = Files.readString(home.resolve("share/man/man1/kcert-certs-check-expiration.1"));
     assertThat(page).contains(".TH \"KCERT\\-CERTS\\-CHECK\\-EXPIRATION\"");
     assertThat(page).contains("\\-\\-warn\\-within").contains("\\-\\-kubeconfig\\-dir");
+    assertThat(page).contains("EXAMPLES AND EXIT CODES").contains("kcert certs check\\-expiration");
     String fish = Files.readString(home.resolve("share/fish/vendor_completions.d/kcert.fish"));
     assertThat(fish).contains("-l cert-dir");
   }

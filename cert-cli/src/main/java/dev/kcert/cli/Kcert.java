@@ -98,9 +98,11 @@ public final class Kcert {
     }
     if (!oneCert) {
       cl.addSubcommand(new DemoCommand());
-    }
-    if (!oneCert && !first.equals("demo")) {
-      cl.addSubcommand(CaCommand.commandLine());
+      if (!first.equals("demo")) {
+        cl.addSubcommand(new VersionCommand());
+        cl.addSubcommand(new CompletionCommand());
+        cl.addSubcommand(CaCommand.commandLine());
+      }
     }
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> reportError(ex, commandLine.getErr(), root.stacktrace));

@@ -17,7 +17,8 @@ class KcertCommandLineTest {
   @Test
   void fullTreeHasEveryCommandInHelpOrder() {
     CommandLine cl = Kcert.newCommandLine(Cli.CLOCK);
-    assertThat(cl.getSubcommands().keySet()).containsExactly("certs", "demo", "ca");
+    assertThat(cl.getSubcommands().keySet())
+        .containsExactly("certs", "demo", "version", "completion", "ca");
     assertThat(cl.getSubcommands().get("certs").getSubcommands().keySet())
         .containsExactly("check-expiration", "check-served", "renew", "generate-csr", "import", "init");
   }

@@ -62,7 +62,7 @@ public final class ApproverBench {
       long start = System.nanoTime();
       List<String> command = new java.util.ArrayList<>();
       command.add("java");
-      // the image's JVM settings (see its Dockerfile), with the heap a 256 MiB pod limit gives it
+      // the image's JVM settings (its image's entrypoint, dist's Images.java), with the heap a 256 MiB pod limit gives it
       command.addAll(List.of(System.getProperty("kcert.approver.jvm", JVM).trim().split("\\s+")));
       command.addAll(List.of("-jar", jar.toString(), "--kubeconfig", kubeconfig.toString(),
           "--leader-elect=false", "--http-port=-1", "--workers=" + System.getProperty("kcert.approver.workers", "4")));

@@ -133,7 +133,7 @@ public final class ExpirationDocument {
   }
 
   /** Quotes what Go's YAML encoder quotes beyond Jackson's defaults: timestamps. */
-  static final class GoYamlQuoting extends StringQuotingChecker.Default {
+  public static final class GoYamlQuoting extends StringQuotingChecker.Default {
     private static final long serialVersionUID = 1L;
     private static final Pattern TIMESTAMP = Pattern.compile("\\d{4}-\\d{1,2}-\\d{1,2}([Tt ].*)?");
 

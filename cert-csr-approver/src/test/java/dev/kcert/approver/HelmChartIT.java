@@ -1,0 +1,220 @@
+package dev.kcert.approver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesResource;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * The Helm chart, rendered by Helm's own template engine (helm-java: Helm's Go code as a native
+ * library, so no helm binary is needed) and every object parsed into fabric8's model classes.
+ */
+class HelmChartIT {
+  static final Path CHART = Path.of("..", "charts", "kcert-csr-approver");
+  static final String NS = "certs";
+  static final String NAME = "kcert-csr-approver";
+
+  static List<HasMetadata> render(Map<String, Object> set) {
+    // the reference kubeadm release; the chart asks for 1.27 or later
+    var template = new Helm(CHART).template().withName(NAME).withNamespace(NS).withKubeVersion("v1.31.0");
+    set.forEach(template::set);
+    String yaml = template.call();
+    List<HasMetadata> objects = new ArrayList<>();
+    for (String doc : Pattern.compile("(?m)^---\\s*$").split(yaml)) {
+      if (doc.lines().allMatch(l -> l.isBlank() || l.strip().startsWith("#"))) {
+        continue;
+      }
+      KubernetesResource r = Serialization.unmarshal(doc, KubernetesResource.class);
+      assertThat(r).as(doc).isInstanceOf(HasMetadata.class);
+      objects.add((HasMetadata) r);
+    }
+    return objects;
+  }
+
+  static <T> T one(List<HasMetadata> objects, Class<T> type) {
+    List<T> found = objects.stream().filter(type::isInstance).map(type::cast).toList();
+    assertThat(found).as(type.getSimpleName()).hasSize(1);
+    return found.get(0);
+  }
+
+  static PolicyRule rule(String group, String resource, List<String> names, String... verbs) {
+    return new PolicyRuleBuilder().withApiGroups(group).withResources(resource)
+        .withResourceNames(names).withVerbs(verbs).build();
+  }
+
+  @Test
+  void lintsCleanInStrictMode() {
+    LintResult lint = new Helm(CHART).lint().strict().call();
+    assertThat(lint.isFailed()).as(String.join("\n", lint.getMessages())).isFalse();
+  }
+
+  @Test
+  void defaultsRenderExactlyTheseObjects() {
+    List<HasMetadata> objects = render(Map.of());
+    assertThat(objects.stream().map(o -> o.getKind() + "/" + o.getMetadata().getNamespace() + "/" + o.getMetadata().getName()))
+        .containsExactlyInAnyOrder(
+            "ServiceAccount/certs/kcert-csr-approver",
+            "ClusterRole/null/kcert-csr-approver",
+            "ClusterRoleBinding/null/kcert-csr-approver",
+            "Role/certs/kcert-csr-approver-leader-election",
+            "RoleBinding/certs/kcert-csr-approver-leader-election",
+            "Role/default/kcert-csr-approver-events",
+            "RoleBinding/default/kcert-csr-approver-events",
+            "Deployment/certs/kcert-csr-approver",
+            "PodDisruptionBudget/certs/kcert-csr-approver",
+            "Service/certs/kcert-csr-approver");
+  }
+
+  @Test
+  void rbacGrantsOnlyWhatTheApproverUsesAndEventsOnlyWhereItWritesThem() {
+    List<HasMetadata> objects = render(Map.of());
+    assertThat(one(objects, ClusterRole.class).getRules()).containsExactly(
+        rule("certificates.k8s.io", "certificatesigningrequests", List.of(), "get", "list", "watch"),
+        rule("certificates.k8s.io", "certificatesigningrequests/approval", List.of(), "update"),
+        rule("certificates.k8s.io", "signers", List.of("kubernetes.io/kubelet-serving"), "approve"),
+        rule("", "nodes", List.of(), "get", "list", "watch"));
+    List<Role> roles = objects.stream().filter(Role.class::isInstance).map(Role.class::cast).toList();
+    Role lease = roles.stream().filter(r -> r.getMetadata().getName().endsWith("leader-election")).findFirst().orElseThrow();
+    assertThat(lease.getRules()).containsExactly(
+        rule("coordination.k8s.io", "leases", List.of(), "create"),
+        rule("coordination.k8s.io", "leases", List.of(NAME), "get", "update", "patch"));
+    Role events = roles.stream().filter(r -> r.getMetadata().getName().endsWith("events")).findFirst().orElseThrow();
+    // the API server takes events about cluster-scoped objects in "default" only (Settings)
+    assertThat(events.getMetadata().getNamespace()).isEqualTo(Settings.EVENT_NAMESPACE);
+    assertThat(events.getRules()).containsExactly(rule("", "events", List.of(), "create"));
+    String sa = one(objects, ServiceAccount.class).getMetadata().getName();
+    assertThat(one(objects, ClusterRoleBinding.class).getSubjects()).singleElement()
+        .satisfies(s -> assertThat(s.getName() + "@" + s.getNamespace()).isEqualTo(sa + "@" + NS));
+    for (RoleBinding rb : objects.stream().filter(RoleBinding.class::isInstance).map(RoleBinding.class::cast).toList()) {
+      assertThat(rb.getRoleRef().getKind()).isEqualTo("Role");
+      assertThat(roles.stream().map(r -> r.getMetadata().getName() + "@" + r.getMetadata().getNamespace()))
+          .contains(rb.getRoleRef().getName() + "@" + rb.getMetadata().getNamespace());
+      assertThat(rb.getSubjects()).singleElement()
+          .satisfies(s -> assertThat(s.getName() + "@" + s.getNamespace()).isEqualTo(sa + "@" + NS));
+    }
+  }
+
+  @Test
+  void deploymentIsTwoRestrictedReplicasWithProbesAndPriority() {
+    List<HasMetadata> objects = render(Map.of());
+    Deployment d = one(objects, Deployment.class);
+    assertThat(d.getSpec().getReplicas()).isEqualTo(2);
+    assertThat(d.getSpec().getTemplate().getMetadata().getLabels())
+        .containsAllEntriesOf(d.getSpec().getSelector().getMatchLabels());
+    PodSpec pod = d.getSpec().getTemplate().getSpec();
+    assertThat(pod.getPriorityClassName()).isEqualTo("system-cluster-critical");
+    assertThat(pod.getServiceAccountName()).isEqualTo(one(objects, ServiceAccount.class).getMetadata().getName());
+    PodSecurityContext psc = pod.getSecurityContext();
+    assertThat(psc.getRunAsNonRoot()).isTrue();
+    assertThat(psc.getRunAsUser()).isEqualTo(65532L);
+    assertThat(psc.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    Container c = pod.getContainers().get(0);
+    assertThat(c.getImage()).isEqualTo("ghcr.io/kcert/kcert-csr-approver:0.1.0");
+    SecurityContext sc = c.getSecurityContext();
+    assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
+    assertThat(sc.getReadOnlyRootFilesystem()).isTrue();
+    assertThat(sc.getRunAsNonRoot()).isTrue();
+    assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+    assertThat(c.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
+    assertThat(c.getPorts()).singleElement().satisfies(p -> {
+      assertThat(p.getName()).isEqualTo("http");
+      assertThat(p.getContainerPort()).isEqualTo(8080);
+    });
+    PodDisruptionBudget pdb = one(objects, PodDisruptionBudget.class);
+    assertThat(pdb.getSpec().getMinAvailable().getIntVal()).isEqualTo(1);
+    assertThat(pdb.getSpec().getSelector().getMatchLabels()).isEqualTo(d.getSpec().getSelector().getMatchLabels());
+    Service svc = one(objects, Service.class);
+    assertThat(svc.getSpec().getSelector()).isEqualTo(d.getSpec().getSelector().getMatchLabels());
+    assertThat(svc.getSpec().getPorts().get(0).getTargetPort().getStrVal()).isEqualTo("http");
+  }
+
+  /** The rendered args name every option of the approver, and the approver accepts them. */
+  @Test
+  void argsCoverEveryFlagAndParse() {
+    Container c = one(render(Map.of()), Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+    List<String> args = c.getArgs();
+    Set<String> given = args.stream().map(a -> a.replaceFirst("=.*", "")).collect(Collectors.toCollection(TreeSet::new));
+    CommandLine cl = new CommandLine(new Main());
+    Set<String> flags = new TreeSet<>();
+    for (OptionSpec o : cl.getCommandSpec().options()) {
+      if (!o.usageHelp() && !o.versionHelp()) {
+        flags.add(o.longestName());
+      }
+    }
+    // --identity comes from POD_NAME; --kubeconfig only when set; the lists when not empty
+    flags.removeAll(Set.of("--identity", "--kubeconfig", "--allowed-dns-pattern", "--allowed-ip-range"));
+    assertThat(given).containsAll(flags);
+    cl.parseArgs(args.toArray(String[]::new));
+    Settings s = ((Main) cl.getCommand()).settings();
+    assertThat(s.leaseNamespace()).isEqualTo(NS);
+    assertThat(s.leaseName()).isEqualTo(NAME);
+    assertThat(s.dryRun()).isFalse();
+  }
+
+  @Test
+  void valuesReachTheApprover() {
+    Container c = one(render(Map.of(
+            "approver.dryRun", "true",
+            "approver.allowedDnsPatterns[0]", ".*\\.nodes\\.example\\.com",
+            "approver.allowedIpRanges[0]", "10.0.0.0/8",
+            "approver.kubeconfig", "/etc/kcert/kubeconfig",
+            "approver.minRsaBits", "3072")),
+        Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(c.getArgs()).contains("--dry-run=true", "--allowed-ip-range=10.0.0.0/8",
+        "--kubeconfig=/etc/kcert/kubeconfig", "--min-rsa-bits=3072");
+    CommandLine cl = new CommandLine(new Main());
+    cl.parseArgs(c.getArgs().toArray(String[]::new));
+    Settings s = ((Main) cl.getCommand()).settings();
+    assertThat(s.dryRun()).isTrue();
+  }
+
+  @Test
+  void monitoringObjectsOnRequest() {
+    List<HasMetadata> objects = render(Map.of("serviceMonitor.enabled", "true", "prometheusRule.enabled", "true",
+        "podDisruptionBudget.enabled", "false", "priorityClassName", ""));
+    assertThat(objects).noneMatch(PodDisruptionBudget.class::isInstance);
+    assertThat(one(objects, Deployment.class).getSpec().getTemplate().getSpec().getPriorityClassName()).isNull();
+    List<GenericKubernetesResource> crs = objects.stream().filter(GenericKubernetesResource.class::isInstance)
+        .map(GenericKubernetesResource.class::cast).toList();
+    assertThat(crs).extracting(HasMetadata::getKind).containsExactlyInAnyOrder("ServiceMonitor", "PrometheusRule");
+    GenericKubernetesResource sm = crs.stream().filter(r -> r.getKind().equals("ServiceMonitor")).findFirst().orElseThrow();
+    assertThat(sm.<String>get("spec", "endpoints", 0, "port")).isEqualTo("http");
+    assertThat(sm.<String>get("spec", "endpoints", 0, "path")).isEqualTo("/metrics");
+    GenericKubernetesResource rule = crs.stream().filter(r -> r.getKind().equals("PrometheusRule")).findFirst().orElseThrow();
+    List<Map<String, Object>> rules = rule.get("spec", "groups", 0, "rules");
+    assertThat(rules).extracting(r -> r.get("alert"))
+        .containsExactly("KcertApproverNoLeader", "KcertApproverWriteErrors", "KcertApproverFloodGuard");
+    assertThat(rules).allSatisfy(r -> assertThat((String) r.get("expr")).contains("kcert_approver_"));
+  }
+}

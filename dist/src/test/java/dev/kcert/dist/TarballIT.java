@@ -1,0 +1,165 @@
+package dev.kcert.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kcert.core.pki.PkiLayout;
+import dev.kcert.core.testing.TestPki;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The tarball as a cluster admin gets it: unpacked on a machine with no Java at all. */
+class TarballIT {
+  static final Duration LIMIT = Duration.ofMinutes(2);
+  static final String ROOT = "kcert-" + Dist.VERSION + "/";
+
+  @TempDir static Path tmp;
+  static Path home;
+  static Path tools;
+
+  @BeforeAll
+  static void unpack() throws Exception {
+    Path into = Files.createDirectories(tmp.resolve("opt"));
+    Dist.Result r =
+        Dist.run(
+            List.of("tar", "-xzf", Dist.tarball().toString(), "-C", into.toString()),
+            Map.of(),
+            false,
+            LIMIT);
+    assertThat(r.code()).as(r.err()).isZero();
+    home = into.resolve(ROOT);
+    // a PATH with the few tools the launcher uses, and no java
+    tools = Files.createDirectories(tmp.resolve("path"));
+    for (String tool : List.of("sh", "readlink", "dirname")) {
+      Path real = Path.of("/usr/bin", tool);
+      if (!Files.exists(real)) {
+        real = Path.of("/bin", tool);
+      }
+      Files.createSymbolicLink(tools.resolve(tool), real);
+    }
+  }
+
+  private Dist.Result kcert(Map<String, String> extraEnv, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(home.resolve("bin/kcert").toString());
+    cmd.addAll(List.of(args));
+    Map<String, String> env = new java.util.HashMap<>(extraEnv);
+    env.put("PATH", tools.toString());
+    env.put("HOME", tmp.toString());
+    return Dist.run(cmd, env, true, LIMIT);
+  }
+
+  @Test
+  void checkExpirationRunsWithNoJavaOnThePath() throws Exception {
+    Dist.Result which = Dist.run(List.of("sh", "-c", "command -v java || echo none"),
+        Map.of("PATH", tools.toString()), true, LIMIT);
+    assertThat(which.out().trim()).isEqualTo("none");
+    PkiLayout layout =
+        TestPki.in(tmp.resolve("etc"))
+            .clock(Clock.systemUTC())
+            .window("apiserver", Instant.now().minus(Duration.ofDays(300)), Instant.now().plus(Duration.ofDays(10)))
+            .create();
+    Dist.Result r =
+        kcert(Map.of(), "certs", "check-expiration", "--cert-dir", layout.certDir().toString(),
+            "--kubeconfig-dir", layout.kubeconfigDir().toString(), "--warn-within", "30d");
+    assertThat(r.err()).contains("apiserver");
+    assertThat(r.code()).isEqualTo(4);
+    assertThat(r.out()).startsWith("CERTIFICATE").contains("apiserver").contains("front-proxy-ca");
+    Dist.Result json =
+        kcert(Map.of(), "certs", "check-expiration", "--cert-dir", layout.certDir().toString(),
+            "--kubeconfig-dir", layout.kubeconfigDir().toString(), "-o", "json");
+    assertThat(json.code()).as(json.err()).isZero();
+    assertThat(json.out()).contains("\"kind\": \"CertificateExpirationInfo\"");
+  }
+
+  @Test
+  void theStartUpCacheIsUsedWhereverTheTarballIsUnpacked() throws Exception {
+    // AOTMode=on makes the JVM stop when it cannot use the cache (another runtime, a changed jar)
+    Dist.Result r = kcert(Map.of("KCERT_OPTS", "-XX:AOTMode=on"), "version", "-o", "short");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo("v" + Dist.VERSION + "\n");
+    Dist.Result help = kcert(Map.of("KCERT_OPTS", "-XX:AOTMode=on"), "--help");
+    assertThat(help.code()).as(help.err()).isZero();
+    assertThat(help.out()).contains("certs", "version", "completion");
+  }
+
+  @Test
+  void entriesAreSortedWithFixedTimesAndOwners() throws Exception {
+    List<String> names = new ArrayList<>();
+    Map<String, Integer> modes = new java.util.HashMap<>();
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(Dist.tarball()));
+        TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(in))) {
+      TarArchiveEntry e;
+      while ((e = tar.getNextEntry()) != null) {
+        names.add(e.getName());
+        modes.put(e.getName(), e.getMode() & 07777);
+        assertThat(e.getModTime().toInstant()).as(e.getName()).isEqualTo(Dist.TIME);
+        assertThat(e.getLongUserId()).as(e.getName()).isZero();
+        assertThat(e.getLongGroupId()).as(e.getName()).isZero();
+        if (!e.isSymbolicLink()) { // the runtime's legal/ notices link to java.base's
+          assertThat(e.getMode() & 0022).as(e.getName() + " is not group/world-writable").isZero();
+        }
+      }
+    }
+    // GNU tar's --sort=name: by path, one component at a time
+    assertThat(names).isSortedAccordingTo(TarballIT::byComponents);
+    assertThat(names)
+        .allMatch(n -> n.startsWith(ROOT))
+        .contains(
+            ROOT + "bin/kcert",
+            ROOT + "lib/kcert.jar",
+            ROOT + "lib/kcert.aot",
+            ROOT + "runtime/bin/java",
+            ROOT + "LICENSE",
+            ROOT + "NOTICE",
+            ROOT + "share/man/man1/kcert.1",
+            ROOT + "share/man/man1/kcert-certs-check-expiration.1",
+            ROOT + "share/man/man1/kcert-certs-renew.1",
+            ROOT + "share/man/man1/kcert-version.1",
+            ROOT + "share/bash-completion/completions/kcert",
+            ROOT + "share/zsh/site-functions/_kcert",
+            ROOT + "share/fish/vendor_completions.d/kcert.fish");
+    assertThat(modes.get(ROOT + "bin/kcert")).isEqualTo(0755);
+    assertThat(modes.get(ROOT + "runtime/bin/java")).isEqualTo(0755);
+    assertThat(modes.get(ROOT + "lib/kcert.jar")).isEqualTo(0644);
+    // only what kcert uses: no desktop, SQL or compiler modules
+    String release = Files.readString(home.resolve("runtime/release"));
+    assertThat(release).contains("MODULES=\"java.base java.logging java.security.sasl java.naming\"");
+  }
+
+  static int byComponents(String a, String b) {
+    String[] x = a.split("/");
+    String[] y = b.split("/");
+    for (int i = 0; i < Math.min(x.length, y.length); i++) {
+      int c = x[i].compareTo(y[i]);
+      if (c != 0) {
+        return c;
+      }
+    }
+    return Integer.compare(x.length, y.length);
+  }
+
+  @Test
+  void manPagesAreTroffMadeFromTheCommandModel() throws IOException {
+    String page = Files.readString(home.resolve("share/man/man1/kcert-certs-check-expiration.1"));
+    assertThat(page).contains(".TH \"KCERT\\-CERTS\\-CHECK\\-EXPIRATION\"");
+    assertThat(page).contains("\\-\\-warn\\-within").contains("\\-\\-kubeconfig\\-dir");
+    assertThat(page).contains("EXAMPLES AND EXIT CODES").contains("kcert certs check\\-expiration");
+    String fish = Files.readString(home.resolve("share/fish/vendor_completions.d/kcert.fish"));
+    assertThat(fish).contains("-l cert-dir");
+  }
+}

@@ -98,7 +98,7 @@ public final class ImportCommand implements Callable<Integer> {
       PrintWriter out,
       PrintWriter err) {
     Installer installer = new Installer(FileOps.system());
-    RenewOutput.recover(installer, dirs.kubeconfigDir, err);
+    RenewOutput.recover(installer, dirs.layout(), err);
     err.flush();
     List<ImportPlanner.Item> items =
         ImportPlanner.plan(dirs.layout(), entries, csrDir, named, clock);
@@ -109,7 +109,7 @@ public final class ImportCommand implements Callable<Integer> {
     }
     Installer.Result result =
         installer.install(
-            RenewOutput.backupParent(dirs.kubeconfigDir),
+            dirs.layout(),
             clock.instant(),
             items.stream().map(ImportPlanner.Item::change).toList());
     out.println("Backed up the files that were replaced to " + result.backupDir());

@@ -137,7 +137,7 @@ public final class RenewCommand implements Callable<Integer> {
 
   private int dryRun(List<CatalogueEntry> entries, Clock clock, PrintWriter out, PrintWriter err) {
     Installer installer = new Installer(FileOps.system());
-    for (Path dir : installer.interrupted(RenewOutput.backupParent(dirs.kubeconfigDir))) {
+    for (Path dir : installer.interrupted(dirs.layout())) {
       err.println(
           "warning: an earlier run stopped half-way; the next renew or import restores the"
               + " files it had replaced from "
@@ -175,7 +175,7 @@ public final class RenewCommand implements Callable<Integer> {
 
   private int renew(List<CatalogueEntry> entries, Clock clock, PrintWriter out, PrintWriter err) {
     Installer installer = new Installer(FileOps.system());
-    RenewOutput.recover(installer, dirs.kubeconfigDir, err);
+    RenewOutput.recover(installer, dirs.layout(), err);
     RenewalPlanner.Plan plan = plan(entries, clock, err);
     for (Item i : plan.items()) {
       String skip = skipMessage(i);
@@ -190,8 +190,7 @@ public final class RenewCommand implements Callable<Integer> {
     }
     out.flush();
     Installer.Result result =
-        installer.install(
-            RenewOutput.backupParent(dirs.kubeconfigDir), clock.instant(), plan.changes());
+        installer.install(dirs.layout(), clock.instant(), plan.changes());
     out.println("Backed up the files that were replaced to " + result.backupDir());
     for (Item i : plan.renewals()) {
       out.println(i.entry().longName() + " renewed");

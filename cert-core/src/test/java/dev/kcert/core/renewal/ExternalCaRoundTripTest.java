@@ -95,7 +95,7 @@ class ExternalCaRoundTripTest {
         ImportPlanner.plan(layout, Catalogue.renewable(), csrDir, false, TestPkis.CLOCK);
     assertThat(items).hasSize(11);
     new Installer(FileOps.system())
-        .install(root.resolve("tmp"), TestPkis.NOW, items.stream().map(ImportPlanner.Item::change).toList());
+        .install(PkiLayout.under(root), TestPkis.NOW, items.stream().map(ImportPlanner.Item::change).toList());
 
     Pairs.assertAllConsistent(layout);
     for (CatalogueEntry e : Catalogue.renewable()) {
@@ -112,7 +112,7 @@ class ExternalCaRoundTripTest {
     List<ImportPlanner.Item> items =
         ImportPlanner.plan(layout, List.of(admin), csrDir, true, TestPkis.CLOCK);
     new Installer(FileOps.system())
-        .install(root.resolve("tmp"), TestPkis.NOW, List.of(items.get(0).change()));
+        .install(PkiLayout.under(root), TestPkis.NOW, List.of(items.get(0).change()));
     Pairs.assertAllConsistent(layout);
   }
 

@@ -102,6 +102,12 @@ public final class ImportCommand implements Callable<Integer> {
     err.flush();
     List<ImportPlanner.Item> items =
         ImportPlanner.plan(dirs.layout(), entries, csrDir, named, clock);
+    java.util.Set<String> warned = new java.util.LinkedHashSet<>();
+    items.forEach(i -> warned.addAll(i.warnings()));
+    for (String w : warned) {
+      err.println("warning: " + w);
+    }
+    err.flush();
     if (items.isEmpty()) {
       out.println("Nothing to import: " + csrDir + " holds no <name>.crt; nothing was written.");
       out.flush();

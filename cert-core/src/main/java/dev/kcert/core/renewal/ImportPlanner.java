@@ -14,7 +14,10 @@ import dev.kcert.core.pki.AtomicFiles;
 import dev.kcert.core.pki.CertificateInfo;
 import dev.kcert.core.pki.PkiLayout;
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -42,9 +45,22 @@ public final class ImportPlanner {
    * @param target the certificate or kubeconfig file it goes into
    * @param notAfter its expiry
    * @param change the files to install
+   * @param warnings what the user should know (it outlives its CA, a CA key others can read)
    */
   public record Item(
-      CatalogueEntry entry, Path source, Path target, Instant notAfter, ChangeSet change) {}
+      CatalogueEntry entry,
+      Path source,
+      Path target,
+      Instant notAfter,
+      ChangeSet change,
+      List<String> warnings) {
+    public Item {
+      warnings = List.copyOf(warnings);
+    }
+  }
+
+  /** The largest certificate file import reads: a certificate and a few of its chain. */
+  public static final long MAX_CERTIFICATE_FILE = 256 * 1024;
 
   private ImportPlanner() {}
 
@@ -73,8 +89,13 @@ public final class ImportPlanner {
 
   private static Item item(
       PkiLayout layout, CatalogueEntry e, Path crt, Path csrDir, CaStore cas, Instant now) {
-    byte[] certPem = Pem.readFile(crt);
-    X509Certificate cert = Certificates.parseBundle(certPem, crt.toString()).get(0);
+    checkSize(crt);
+    List<X509Certificate> bundle = Certificates.parseBundle(Pem.readFile(crt), crt.toString());
+    X509Certificate cert = bundle.get(0);
+    // what is installed is what was parsed: the certificates in canonical PEM, nothing else
+    StringBuilder canonical = new StringBuilder();
+    bundle.forEach(c -> canonical.append(Certificates.toPem(c)));
+    byte[] certPem = canonical.toString().getBytes(StandardCharsets.US_ASCII);
     CaStore.Ca ca = cas.forEntry(e);
     Path caFile = layout.certFile(ca.entry());
     if (!Certificates.isSignedBy(cert, ca.certificate())) {
@@ -130,6 +151,22 @@ public final class ImportPlanner {
     if (!KeyPairs.matches(key, cert.getPublicKey())) {
       throw KcertException.about(crt, "does not match the private key " + keySource);
     }
+    keyPem =
+        PrivateKeys.toPem(new KeyPair(cert.getPublicKey(), key)).getBytes(StandardCharsets.US_ASCII);
+    List<String> warnings = new ArrayList<>();
+    Instant caNotAfter = ca.certificate().getNotAfter().toInstant();
+    if (cert.getNotAfter().toInstant().isAfter(caNotAfter)) {
+      warnings.add(
+          e.name()
+              + ": the imported certificate is valid until "
+              + cert.getNotAfter().toInstant()
+              + ", after "
+              + ca.entry().name()
+              + " expires ("
+              + caNotAfter
+              + ")");
+    }
+    warnings.addAll(cas.warnings());
 
     Identity identity = request.identity();
     X509Certificate expected = cert;
@@ -167,7 +204,22 @@ public final class ImportPlanner {
           new ChangeSet(
               e.name(), files, Verification.leaf(target, keyFile, ca, expected, identity, false));
     }
-    return new Item(e, crt, target, cert.getNotAfter().toInstant(), change);
+    return new Item(e, crt, target, cert.getNotAfter().toInstant(), change, warnings);
+  }
+
+  private static void checkSize(Path crt) {
+    long size;
+    try {
+      size = Files.size(crt);
+    } catch (IOException e) {
+      throw KcertException.about(crt, "cannot read: " + KcertException.oneLine(e), e);
+    }
+    if (size > MAX_CERTIFICATE_FILE) {
+      throw KcertException.about(
+          crt,
+          "is " + size + " bytes, more than the " + MAX_CERTIFICATE_FILE
+              + " a certificate file may have; not imported");
+    }
   }
 
   /**
@@ -209,6 +261,10 @@ public final class ImportPlanner {
     boolean[] ku = cert.getKeyUsage();
     if (ku != null && !ku[0]) {
       throw KcertException.about(crt, "lacks the key usage digitalSignature");
+    }
+    if (cert.getNotBefore().toInstant().isAfter(now)) {
+      throw KcertException.about(
+          crt, "is not valid yet (valid from " + cert.getNotBefore().toInstant() + ")");
     }
     if (!cert.getNotAfter().toInstant().isAfter(now)) {
       throw KcertException.about(

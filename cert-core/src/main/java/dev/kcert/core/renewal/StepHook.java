@@ -28,10 +28,12 @@ final class StepHook implements FileOps {
   static final String STEP_LOG = "kcert.test.step-log";
   static final String PAUSE_AT = "kcert.test.pause-at";
 
+  /** Steps are numbered per process: every wrapper (the lock's, the installer's) counts on. */
+  private static long step;
+
   private final FileOps real;
   private final Path log;
   private final long pauseAt;
-  private long step;
 
   private StepHook(FileOps real, Path log, long pauseAt) {
     this.real = real;
@@ -48,7 +50,13 @@ final class StepHook implements FileOps {
     return new StepHook(real, Path.of(log), pause == null ? -1 : Long.parseLong(pause));
   }
 
-  private synchronized void step(String what, Path file) {
+  private void step(String what, Path file) {
+    synchronized (StepHook.class) {
+      count(what, file);
+    }
+  }
+
+  private void count(String what, Path file) {
     step++;
     String line = step + " " + what + " " + file.getFileName() + "\n";
     try {

@@ -43,7 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
  * over the steps of a renewal, most of them in the write and rename phase; random time offsets
  * over a whole run (start-up, planning, key making); and a second kill early in the run that
  * recovers from the first (during its recovery). The number of kills is {@code
- * KCERT_CRASH_KILLS} (default 20); {@code bench/run} runs a few hundred.
+ * KCERT_CRASH_KILLS} (default 20); {@code bench/run} runs a few hundred and reads the counts from
+ * the file named by {@code KCERT_CRASH_REPORT}.
  */
 class CrashKillIT {
   static final Path JAR = Path.of("target/kcert.jar");
@@ -113,6 +114,10 @@ class CrashKillIT {
       assertThat(inProgressJournals(root)).as("after the run that followed kill %d", i).isEmpty();
       assertConsistent(layout, started);
       assertThat(files(root)).as("files after the run that followed kill %d", i).isEqualTo(files);
+    }
+    String report = System.getenv("KCERT_CRASH_REPORT");
+    if (report != null) {
+      Files.writeString(Path.of(report), (atSteps + atTimes + inRecovery) + " " + brokenSeen + "\n");
     }
     System.out.printf(
         "CrashKillIT: %d renew processes killed (%d at named steps of %d, %d at time offsets"

@@ -273,11 +273,8 @@ public final class Installer {
       if (!ops.exists(journal)) {
         continue;
       }
-      try {
-        if (Journal.IN_PROGRESS.equals(Journal.parse(ops.read(journal), journal).state())) {
-          found.add(dir);
-        }
-      } catch (KcertException e) {
+      String state = Journal.state(ops.read(journal));
+      if (state == null || Journal.IN_PROGRESS.equals(state)) {
         found.add(dir);
       }
     }
@@ -302,10 +299,12 @@ public final class Installer {
       if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) || !ops.exists(journalFile)) {
         continue;
       }
-      Journal.Parsed journal = Journal.parse(ops.read(journalFile), journalFile);
-      if (!Journal.IN_PROGRESS.equals(journal.state())) {
-        continue;
+      byte[] text = ops.read(journalFile);
+      String state = Journal.state(text);
+      if (state != null && !Journal.IN_PROGRESS.equals(state)) {
+        continue; // finished or rolled back, by this version or an earlier one
       }
+      Journal.Parsed journal = Journal.parse(text, journalFile);
       checkSameTree(layout, journal, journalFile);
       checkUnchangedSince(layout, journal.entries(), dir, journalFile);
       for (Journal.Entry e : journal.entries()) {

@@ -114,6 +114,13 @@ final class Journal {
    */
   static Parsed parse(byte[] journal, Path file) {
     String text = new String(journal, StandardCharsets.UTF_8);
+    if (!text.lines().anyMatch(l -> l.equals("version\t" + VERSION))) {
+      throw KcertException.about(
+          file,
+          "a journal of another kcert version, without the digests that make a restore safe;"
+              + " nothing was restored. Check the files (the old ones are in this folder), then"
+              + " delete this journal to go on");
+    }
     String version = null;
     String state = null;
     String kcDir = null;
@@ -136,8 +143,7 @@ final class Journal {
       }
     }
     if (!VERSION.equals(version)) {
-      throw KcertException.about(
-          file, "not a journal this kcert writes (version " + (version == null ? "none" : "?") + ")");
+      throw KcertException.about(file, "journal has more than one version line");
     }
     if (state == null || kcDir == null || certDir == null) {
       throw KcertException.about(file, "journal lacks its state or its folders");
@@ -146,6 +152,19 @@ final class Journal {
       throw KcertException.about(file, "journal has an unknown state");
     }
     return new Parsed(state, kcDir, certDir, List.copyOf(entries));
+  }
+
+  /**
+   * The state line alone, read leniently (journals of earlier versions included); {@code null}
+   * when there is none.
+   */
+  static String state(byte[] journal) {
+    for (String line : new String(journal, StandardCharsets.UTF_8).split("\n", -1)) {
+      if (line.startsWith("state\t")) {
+        return line.substring("state\t".length());
+      }
+    }
+    return null;
   }
 
   private static String single(String[] f, Path file, int line) {

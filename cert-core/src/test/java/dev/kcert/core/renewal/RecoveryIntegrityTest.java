@@ -149,6 +149,27 @@ class RecoveryIntegrityTest {
   }
 
   @Test
+  void journalsOfEarlierVersionsAreRestoredNeverAndIgnoredWhenFinished() throws IOException {
+    killedRun();
+    Path old = root.resolve("tmp/kcert-backup-20250101T000000Z/" + Journal.FILE_NAME);
+    Files.createDirectories(old.getParent());
+    Files.writeString(old, "state\tcomplete\nold\trw-------\tadmin.conf\t/etc/kubernetes/admin.conf\n");
+    assertThat(new Installer(FileOps.system()).recover(PkiLayout.under(root))).hasSize(1);
+
+    Files.writeString(old, "state\tin-progress\nold\trw-------\tadmin.conf\t/etc/passwd\n");
+    Map<String, byte[]> before = TestPkis.snapshot(root);
+    assertThatThrownBy(() -> new Installer(FileOps.system()).recover(PkiLayout.under(root)))
+        .hasMessage(
+            old
+                + ": a journal of another kcert version, without the digests that make a restore"
+                + " safe; nothing was restored. Check the files (the old ones are in this folder),"
+                + " then delete this journal to go on");
+    assertSameFiles(before, TestPkis.snapshot(root));
+    assertThat(new Installer(FileOps.system()).interrupted(PkiLayout.under(root)))
+        .containsExactly(old.getParent());
+  }
+
+  @Test
   void aBackupThatDoesNotHoldWhatWasReplacedIsNotRestored() throws IOException {
     killedRun();
     Path backup = journal().resolveSibling("pki/apiserver.key");

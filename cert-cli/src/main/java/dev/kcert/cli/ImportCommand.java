@@ -33,8 +33,11 @@ import picocli.CommandLine.Spec;
           + " given). Each must be signed by the CA certificate on disk, match its private key"
           + " (DIR/<name>.key, or the installed key when the request was made with --reuse-key or"
           + " by generate-csr), carry the subject and SANs of its request (DIR/<name>.csr, or the"
-          + " one generate-csr wrote), have the extended key usages the component needs and not"
-          + " be expired. One refused certificate refuses the whole import, naming the reason.",
+          + " one generate-csr wrote), have the extended key usages the component needs and be"
+          + " valid now (neither expired nor valid only from a later date). One refused"
+          + " certificate refuses the whole import, naming the reason. What is installed is what"
+          + " was parsed: the certificates in canonical PEM and the key re-encoded; a certificate"
+          + " that outlives its CA gets a warning.",
       "",
       "Installation takes the same path as renew: backup to"
           + " <kubeconfig-dir>/tmp/kcert-backup-<UTC time>/, crash-safe writes, read-back checks,"

@@ -262,7 +262,9 @@ public final class ImportPlanner {
     if (ku != null && !ku[0]) {
       throw KcertException.about(crt, "lacks the key usage digitalSignature");
     }
-    if (cert.getNotBefore().toInstant().isAfter(now)) {
+    // kubeadm backdates by five minutes against clock skew; a CA that does not, on a clock a
+    // little ahead of this node's, is allowed as much
+    if (cert.getNotBefore().toInstant().isAfter(now.plus(Renewer.BACKDATE))) {
       throw KcertException.about(
           crt, "is not valid yet (valid from " + cert.getNotBefore().toInstant() + ")");
     }

@@ -33,8 +33,11 @@ import picocli.CommandLine.Spec;
           + " given). Each must be signed by the CA certificate on disk, match its private key"
           + " (DIR/<name>.key, or the installed key when the request was made with --reuse-key or"
           + " by generate-csr), carry the subject and SANs of its request (DIR/<name>.csr, or the"
-          + " one generate-csr wrote), have the extended key usages the component needs and not"
-          + " be expired. One refused certificate refuses the whole import, naming the reason.",
+          + " one generate-csr wrote), have the extended key usages the component needs and be"
+          + " valid now (neither expired nor valid only from a later date). One refused"
+          + " certificate refuses the whole import, naming the reason. What is installed is what"
+          + " was parsed: the certificates in canonical PEM and the key re-encoded; a certificate"
+          + " that outlives its CA gets a warning.",
       "",
       "Installation takes the same path as renew: backup to"
           + " <kubeconfig-dir>/tmp/kcert-backup-<UTC time>/, crash-safe writes, read-back checks,"
@@ -98,10 +101,16 @@ public final class ImportCommand implements Callable<Integer> {
       PrintWriter out,
       PrintWriter err) {
     Installer installer = new Installer(FileOps.system());
-    RenewOutput.recover(installer, dirs.kubeconfigDir(), err);
+    RenewOutput.recover(installer, dirs.layout(), err);
     err.flush();
     List<ImportPlanner.Item> items =
         ImportPlanner.plan(dirs.layout(), entries, dirs.onHost(csrDir), named, clock);
+    java.util.Set<String> warned = new java.util.LinkedHashSet<>();
+    items.forEach(i -> warned.addAll(i.warnings()));
+    for (String w : warned) {
+      err.println("warning: " + w);
+    }
+    err.flush();
     if (items.isEmpty()) {
       out.println("Nothing to import: " + csrDir + " holds no <name>.crt; nothing was written.");
       out.flush();
@@ -109,7 +118,7 @@ public final class ImportCommand implements Callable<Integer> {
     }
     Installer.Result result =
         installer.install(
-            RenewOutput.backupParent(dirs.kubeconfigDir()),
+            dirs.layout(),
             clock.instant(),
             items.stream().map(ImportPlanner.Item::change).toList());
     out.println("Backed up the files that were replaced to " + result.backupDir());

@@ -176,7 +176,7 @@ public final class RenewCommand implements Callable<Integer> {
 
   private int dryRun(List<CatalogueEntry> entries, Clock clock, PrintWriter out, PrintWriter err) {
     Installer installer = new Installer(FileOps.system());
-    for (Path dir : installer.interrupted(RenewOutput.backupParent(dirs.kubeconfigDir()))) {
+    for (Path dir : installer.interrupted(dirs.layout(config))) {
       err.println(
           "warning: an earlier run stopped half-way; the next renew or import restores the"
               + " files it had replaced from "
@@ -221,7 +221,7 @@ public final class RenewCommand implements Callable<Integer> {
 
   private int renew(List<CatalogueEntry> entries, Clock clock, PrintWriter out, PrintWriter err) {
     Installer installer = new Installer(FileOps.system());
-    RenewOutput.recover(installer, dirs.kubeconfigDir(), err);
+    RenewOutput.recover(installer, dirs.layout(config), err);
     RenewalPlanner.Plan plan = plan(entries, clock, err);
     for (Item i : plan.items()) {
       String skip = skipMessage(i);
@@ -236,8 +236,7 @@ public final class RenewCommand implements Callable<Integer> {
     }
     out.flush();
     Installer.Result result =
-        installer.install(
-            RenewOutput.backupParent(dirs.kubeconfigDir()), clock.instant(), plan.changes());
+        installer.install(dirs.layout(config), clock.instant(), plan.changes());
     out.println("Backed up the files that were replaced to " + result.backupDir());
     for (Item i : plan.renewals()) {
       out.println(i.entry().longName() + " renewed");
@@ -248,7 +247,8 @@ public final class RenewCommand implements Callable<Integer> {
     if (restart.restart) {
       out.flush();
       return restart.run(
-          dirs.layout(), renewed, result.backupDir(), () -> installer.rollBack(result.backupDir()),
+          dirs.layout(config), renewed, result.backupDir(),
+          () -> installer.rollBack(dirs.layout(config), result.backupDir()),
           clock, out, err);
     }
     RenewOutput.restartHint(renewed, out);

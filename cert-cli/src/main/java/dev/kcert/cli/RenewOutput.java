@@ -2,6 +2,7 @@ package dev.kcert.cli;
 
 import dev.kcert.core.model.CatalogueEntry;
 import dev.kcert.core.node.Component;
+import dev.kcert.core.pki.PkiLayout;
 import dev.kcert.core.renewal.Installer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -25,8 +26,8 @@ final class RenewOutput {
   }
 
   /** Restores the files of runs that stopped half-way, and says so. */
-  static void recover(Installer installer, Path kubeconfigDir, PrintWriter err) {
-    for (Installer.Recovery r : installer.recover(backupParent(kubeconfigDir))) {
+  static void recover(Installer installer, PkiLayout layout, PrintWriter err) {
+    for (Installer.Recovery r : installer.recover(layout)) {
       err.println(
           "warning: an earlier run stopped half-way; restored the "
               + r.filesRestored()

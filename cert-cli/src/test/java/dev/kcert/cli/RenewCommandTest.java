@@ -241,10 +241,9 @@ class RenewCommandTest {
     Files.createDirectories(backup.resolve("pki"));
     Path key = root.resolve("pki/apiserver.key");
     Files.copy(key, backup.resolve("pki/apiserver.key"));
-    Files.writeString(
-        backup.resolve("kcert-journal"),
-        "state\tin-progress\nold\trw-------\tpki/apiserver.key\t" + key + "\n");
-    Files.writeString(key, PrivateKeys.toPem(KeyAlgorithm.ECDSA_P256.generate()));
+    String written = PrivateKeys.toPem(KeyAlgorithm.ECDSA_P256.generate());
+    Files.writeString(backup.resolve("kcert-journal"), journal(key, written));
+    Files.writeString(key, written);
 
     Run dry = renew("all", "--dry-run");
     assertThat(dry.err())
@@ -264,6 +263,52 @@ class RenewCommandTest {
                 + "\n");
     assertThat(r.code()).isEqualTo(ExitCodes.OK);
     assertThat(Files.readString(backup.resolve("kcert-journal"))).contains("state\trolled-back");
+  }
+
+  @Test
+  void aStaleJournalNeverUndoesLaterWork() throws Exception {
+    // a run was killed after writing the key; then another tool replaced it again
+    Path backup = root.resolve("tmp/kcert-backup-20261123T110000Z");
+    Files.createDirectories(backup.resolve("pki"));
+    Path key = root.resolve("pki/apiserver.key");
+    Files.copy(key, backup.resolve("pki/apiserver.key"));
+    Files.writeString(
+        backup.resolve("kcert-journal"),
+        journal(key, PrivateKeys.toPem(KeyAlgorithm.ECDSA_P256.generate())));
+    Files.writeString(key, PrivateKeys.toPem(KeyAlgorithm.ECDSA_P256.generate()));
+    Map<String, String> before = Cli.snapshot(root);
+
+    Run r = renew("all");
+
+    assertThat(r.code()).isEqualTo(ExitCodes.ERROR);
+    assertThat(r.err())
+        .isEqualTo(
+            "error: "
+                + backup.resolve("kcert-journal")
+                + ": an earlier run stopped half-way, and since then "
+                + key
+                + " has changed (neither what that run replaced nor what it wrote); nothing was"
+                + " restored, both copies are kept (the old ones in "
+                + backup
+                + "). Check the files, then delete this journal to go on\n");
+    assertThat(Cli.snapshot(root)).isEqualTo(before);
+  }
+
+  /** The journal of a run that replaced {@code key} (backed up already) with {@code written}. */
+  private String journal(Path key, String written) throws Exception {
+    java.util.Map<String, Object> a = Files.readAttributes(key, "unix:uid,gid");
+    return "version\t2\nstate\tin-progress\n"
+        + "kubeconfig-dir\t" + root.toAbsolutePath().normalize() + "\n"
+        + "cert-dir\t" + root.resolve("pki").toAbsolutePath().normalize() + "\n"
+        + "file\told\trw-------\t" + a.get("uid") + "\t" + a.get("gid") + "\t"
+        + sha256(Files.readAllBytes(key)) + "\t"
+        + sha256(written.getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+        + "\tpki/apiserver.key\n";
+  }
+
+  private static String sha256(byte[] b) throws Exception {
+    return java.util.HexFormat.of()
+        .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -9,6 +9,7 @@ import java.security.SecureRandom;
 import java.security.interfaces.ECKey;
 import java.security.interfaces.RSAKey;
 import java.security.spec.ECGenParameterSpec;
+import java.security.spec.RSAKeyGenParameterSpec;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
@@ -51,14 +52,18 @@ public enum KeyAlgorithm {
     return "RSA".equals(jcaName);
   }
 
-  /** A new key pair of this type. */
+  /**
+   * A new key pair of this type, from the JDK's {@link KeyPairGenerator} (for RSA: public exponent
+   * 65537, primes by FIPS 186-4), so that a configured JCA provider is the one that makes keys.
+   */
   public KeyPair generate() {
     try {
-      if (isRsa()) {
-        return RsaKeyGenerator.generate(size, RANDOM);
-      }
       KeyPairGenerator gen = KeyPairGenerator.getInstance(jcaName);
-      gen.initialize(new ECGenParameterSpec(size == 256 ? "secp256r1" : "secp384r1"), RANDOM);
+      if (isRsa()) {
+        gen.initialize(new RSAKeyGenParameterSpec(size, RSAKeyGenParameterSpec.F4), RANDOM);
+      } else {
+        gen.initialize(new ECGenParameterSpec(size == 256 ? "secp256r1" : "secp384r1"), RANDOM);
+      }
       return gen.generateKeyPair();
     } catch (GeneralSecurityException e) {
       throw new KcertException("cannot generate " + displayName + " key: " + e.getMessage(), e);

@@ -28,14 +28,13 @@ public final class AtomicFiles {
 
   private AtomicFiles() {}
 
-  /** Replaces (or creates) {@code target} with {@code content}. */
+  /** Folders kcert creates: 0700 whatever the umask. */
+  public static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
+
+  /** Replaces (or creates) {@code target} with {@code content}; missing folders are made 0700. */
   public static void write(Path target, byte[] content, Set<PosixFilePermission> perms) {
     Path dir = target.toAbsolutePath().getParent();
-    try {
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw KcertException.about(dir, "cannot create folder: " + KcertException.oneLine(e), e);
-    }
+    createDirectories(dir, PRIVATE_DIR);
     Path tmp = writeTemp(target, content, perms);
     try {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -105,12 +104,52 @@ public final class AtomicFiles {
     }
   }
 
-  /** Flushes a folder's entries to disk, so that a rename in it survives a crash. */
+  /**
+   * Flushes a folder's entries to disk, so that a rename in it survives a crash.
+   *
+   * @throws KcertException naming the folder when it cannot be flushed (an I/O error): the rename
+   *     has happened but may not survive a power loss, which the caller must hear about
+   */
   public static void syncDirectory(Path dir) {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
     } catch (IOException e) {
-      // some file systems cannot open folders for reading; the rename itself has happened
+      throw KcertException.about(dir, "cannot flush folder to disk: " + KcertException.oneLine(e), e);
+    }
+  }
+
+  /**
+   * Creates a folder and every missing parent, each with {@code perms} set after it is made (so the
+   * umask does not widen or narrow them), each parent flushed. Existing folders are left as they
+   * are.
+   */
+  public static void createDirectories(Path dir, Set<PosixFilePermission> perms) {
+    Path abs = dir.toAbsolutePath().normalize();
+    if (Files.isDirectory(abs)) {
+      return;
+    }
+    Path parent = abs.getParent();
+    if (parent != null) {
+      createDirectories(parent, perms);
+    }
+    try {
+      Files.createDirectory(abs);
+      PosixFileAttributeView view = Files.getFileAttributeView(abs, PosixFileAttributeView.class);
+      if (view != null) {
+        view.setPermissions(perms);
+      }
+    } catch (FileAlreadyExistsException e) {
+      if (!Files.isDirectory(abs)) {
+        throw KcertException.about(abs, "cannot create folder: a file of that name exists", e);
+      }
+      return;
+    } catch (AccessDeniedException e) {
+      throw KcertException.about(abs, "cannot create folder: permission denied", e);
+    } catch (IOException e) {
+      throw KcertException.about(abs, "cannot create folder: " + KcertException.oneLine(e), e);
+    }
+    if (parent != null) {
+      syncDirectory(parent);
     }
   }
 

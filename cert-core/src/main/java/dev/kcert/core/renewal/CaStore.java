@@ -11,7 +11,10 @@ import dev.kcert.core.pki.PkiLayout;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The CAs on disk, read once each and checked: a CA key must match its certificate. */
@@ -21,7 +24,9 @@ final class CaStore {
    *
    * @param entry its catalogue entry
    * @param certificate its certificate
-   * @param certificatePem the bytes of its certificate file, as kubeconfigs embed them
+   * @param certificatePem the CA certificate alone in canonical PEM, as kubeadm embeds it into
+   *     kubeconfigs (never the file's bytes: a key or another certificate appended to {@code
+   *     ca.crt} must not travel)
    * @param key its private key, {@code null} when it is externally managed (no key file)
    */
   record Ca(CatalogueEntry entry, X509Certificate certificate, byte[] certificatePem, PrivateKey key) {
@@ -32,6 +37,7 @@ final class CaStore {
 
   private final PkiLayout layout;
   private final Map<String, Ca> cas = new HashMap<>();
+  private final List<String> warnings = new ArrayList<>();
 
   CaStore(PkiLayout layout) {
     this.layout = layout;
@@ -46,6 +52,11 @@ final class CaStore {
     return cas.computeIfAbsent(entry.caName(), this::load);
   }
 
+  /** What the user should know about the CAs read so far (a CA key others can read). */
+  List<String> warnings() {
+    return List.copyOf(warnings);
+  }
+
   private Ca load(String name) {
     CatalogueEntry ca = Catalogue.ca(name);
     Path crt = layout.certFile(ca);
@@ -58,13 +69,20 @@ final class CaStore {
     if (cert.getBasicConstraints() < 0) {
       throw KcertException.about(crt, "is not a CA certificate");
     }
+    byte[] canonical = Certificates.toPem(cert).getBytes(StandardCharsets.US_ASCII);
     if (!Existing.exists(key)) {
-      return new Ca(ca, cert, pem, null);
+      return new Ca(ca, cert, canonical, null);
     }
     PrivateKey caKey = PrivateKeys.read(key);
     if (!KeyPairs.matches(caKey, cert.getPublicKey())) {
       throw KcertException.about(key, "does not match " + crt.getFileName());
     }
-    return new Ca(ca, cert, pem, caKey);
+    String loose = Existing.looseMode(key);
+    if (loose != null) {
+      warnings.add(
+          key + ": the CA key can be read or written by group or others (" + loose
+              + "); it should be 0600");
+    }
+    return new Ca(ca, cert, canonical, caKey);
   }
 }

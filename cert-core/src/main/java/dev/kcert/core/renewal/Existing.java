@@ -13,7 +13,11 @@ import dev.kcert.core.pem.PrivateKeys;
 import dev.kcert.core.pki.PkiLayout;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
@@ -108,6 +112,26 @@ record Existing(
                         + ": its key ("
                         + KeyAlgorithm.describe(certificate.getPublicKey())
                         + ") is not a type kcert generates; choose one with --key-algorithm"));
+  }
+
+  /**
+   * The mode of a file holding a private key when group or others have any access to it (as
+   * {@code rw-r--r--}), else {@code null}.
+   */
+  static String looseMode(Path file) {
+    try {
+      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+      for (PosixFilePermission p : perms) {
+        if (p != PosixFilePermission.OWNER_READ
+            && p != PosixFilePermission.OWNER_WRITE
+            && p != PosixFilePermission.OWNER_EXECUTE) {
+          return PosixFilePermissions.toString(perms);
+        }
+      }
+      return null;
+    } catch (IOException | UnsupportedOperationException e) {
+      return null; // read as a key already; a mode the system cannot tell is no warning
+    }
   }
 
   static boolean exists(Path p) {

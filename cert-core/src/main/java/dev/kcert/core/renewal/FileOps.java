@@ -31,8 +31,31 @@ public interface FileOps {
   /** Deletes a file if it exists. */
   void delete(Path file);
 
+  /**
+   * A file's owner, group and mode (of the file a symbolic link points to).
+   *
+   * @param uid numeric owner
+   * @param gid numeric group
+   * @param permissions mode
+   */
+  record Attributes(int uid, int gid, Set<PosixFilePermission> permissions) {
+    public Attributes {
+      permissions = Set.copyOf(permissions);
+    }
+  }
+
+  /** A file's owner, group and mode; {@code null} when it does not exist. */
+  default Attributes attributes(Path file) {
+    return SystemFileOps.INSTANCE.attributes(file);
+  }
+
+  /** Gives a file (a temporary file about to be renamed) an owner and a group. */
+  default void setOwner(Path file, int uid, int gid) {
+    SystemFileOps.INSTANCE.setOwner(file, uid, gid);
+  }
+
   /** The operations on the real file system. */
   static FileOps system() {
-    return SystemFileOps.INSTANCE;
+    return StepHook.wrap(SystemFileOps.INSTANCE);
   }
 }

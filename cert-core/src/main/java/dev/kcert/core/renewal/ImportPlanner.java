@@ -14,7 +14,10 @@ import dev.kcert.core.pki.AtomicFiles;
 import dev.kcert.core.pki.CertificateInfo;
 import dev.kcert.core.pki.PkiLayout;
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -42,9 +45,22 @@ public final class ImportPlanner {
    * @param target the certificate or kubeconfig file it goes into
    * @param notAfter its expiry
    * @param change the files to install
+   * @param warnings what the user should know (it outlives its CA, a CA key others can read)
    */
   public record Item(
-      CatalogueEntry entry, Path source, Path target, Instant notAfter, ChangeSet change) {}
+      CatalogueEntry entry,
+      Path source,
+      Path target,
+      Instant notAfter,
+      ChangeSet change,
+      List<String> warnings) {
+    public Item {
+      warnings = List.copyOf(warnings);
+    }
+  }
+
+  /** The largest certificate file import reads: a certificate and a few of its chain. */
+  public static final long MAX_CERTIFICATE_FILE = 256 * 1024;
 
   private ImportPlanner() {}
 
@@ -73,8 +89,13 @@ public final class ImportPlanner {
 
   private static Item item(
       PkiLayout layout, CatalogueEntry e, Path crt, Path csrDir, CaStore cas, Instant now) {
-    byte[] certPem = Pem.readFile(crt);
-    X509Certificate cert = Certificates.parseBundle(certPem, crt.toString()).get(0);
+    checkSize(crt);
+    List<X509Certificate> bundle = Certificates.parseBundle(Pem.readFile(crt), crt.toString());
+    X509Certificate cert = bundle.get(0);
+    // what is installed is what was parsed: the certificates in canonical PEM, nothing else
+    StringBuilder canonical = new StringBuilder();
+    bundle.forEach(c -> canonical.append(Certificates.toPem(c)));
+    byte[] certPem = canonical.toString().getBytes(StandardCharsets.US_ASCII);
     CaStore.Ca ca = cas.forEntry(e);
     Path caFile = layout.certFile(ca.entry());
     if (!Certificates.isSignedBy(cert, ca.certificate())) {
@@ -130,6 +151,22 @@ public final class ImportPlanner {
     if (!KeyPairs.matches(key, cert.getPublicKey())) {
       throw KcertException.about(crt, "does not match the private key " + keySource);
     }
+    keyPem =
+        PrivateKeys.toPem(new KeyPair(cert.getPublicKey(), key)).getBytes(StandardCharsets.US_ASCII);
+    List<String> warnings = new ArrayList<>();
+    Instant caNotAfter = ca.certificate().getNotAfter().toInstant();
+    if (cert.getNotAfter().toInstant().isAfter(caNotAfter)) {
+      warnings.add(
+          e.name()
+              + ": the imported certificate is valid until "
+              + cert.getNotAfter().toInstant()
+              + ", after "
+              + ca.entry().name()
+              + " expires ("
+              + caNotAfter
+              + ")");
+    }
+    warnings.addAll(cas.warnings());
 
     Identity identity = request.identity();
     X509Certificate expected = cert;
@@ -150,7 +187,7 @@ public final class ImportPlanner {
                       target,
                       kc.render(),
                       AtomicFiles.PRIVATE,
-                      RenewalPlanner.backupName(layout, target))),
+                      Installer.backupName(layout, target))),
               Verification.kubeconfig(target, ca, expected, identity, false));
     } else {
       Path keyFile = layout.keyFile(e);
@@ -158,16 +195,31 @@ public final class ImportPlanner {
       if (newKey) {
         files.add(
             new FileChange(
-                keyFile, keyPem, AtomicFiles.PRIVATE, RenewalPlanner.backupName(layout, keyFile)));
+                keyFile, keyPem, AtomicFiles.PRIVATE, Installer.backupName(layout, keyFile)));
       }
       files.add(
           new FileChange(
-              target, certPem, AtomicFiles.PUBLIC, RenewalPlanner.backupName(layout, target)));
+              target, certPem, AtomicFiles.PUBLIC, Installer.backupName(layout, target)));
       change =
           new ChangeSet(
               e.name(), files, Verification.leaf(target, keyFile, ca, expected, identity, false));
     }
-    return new Item(e, crt, target, cert.getNotAfter().toInstant(), change);
+    return new Item(e, crt, target, cert.getNotAfter().toInstant(), change, warnings);
+  }
+
+  private static void checkSize(Path crt) {
+    long size;
+    try {
+      size = Files.size(crt);
+    } catch (IOException e) {
+      throw KcertException.about(crt, "cannot read: " + KcertException.oneLine(e), e);
+    }
+    if (size > MAX_CERTIFICATE_FILE) {
+      throw KcertException.about(
+          crt,
+          "is " + size + " bytes, more than the " + MAX_CERTIFICATE_FILE
+              + " a certificate file may have; not imported");
+    }
   }
 
   /**
@@ -209,6 +261,12 @@ public final class ImportPlanner {
     boolean[] ku = cert.getKeyUsage();
     if (ku != null && !ku[0]) {
       throw KcertException.about(crt, "lacks the key usage digitalSignature");
+    }
+    // kubeadm backdates by five minutes against clock skew; a CA that does not, on a clock a
+    // little ahead of this node's, is allowed as much
+    if (cert.getNotBefore().toInstant().isAfter(now.plus(Renewer.BACKDATE))) {
+      throw KcertException.about(
+          crt, "is not valid yet (valid from " + cert.getNotBefore().toInstant() + ")");
     }
     if (!cert.getNotAfter().toInstant().isAfter(now)) {
       throw KcertException.about(

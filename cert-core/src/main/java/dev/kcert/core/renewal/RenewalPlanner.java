@@ -208,6 +208,7 @@ public final class RenewalPlanner {
       KeyPair pair = KeyMaker.await(keys.get(next++));
       items.set(i, renewal(layout, ex, pair, cas.forEntry(ex.entry()), o, now, warnings));
     }
+    warnings.addAll(cas.warnings());
     return new Plan(List.copyOf(items), List.copyOf(warnings));
   }
 
@@ -272,9 +273,20 @@ public final class RenewalPlanner {
             o.validity());
     Identity identity = Identity.of(CertificateInfo.of(ex.certificate()));
     byte[] certPem = ascii(Certificates.toPem(renewed));
+    // the key as parsed and checked, never the bytes of its file (which may carry more)
+    byte[] keyPem = ascii(PrivateKeys.toPem(pair));
+    String looseKey = null;
+    if (o.reuseKey()) {
+      Path keyFile = e.isKubeconfig() ? ex.file() : layout.keyFile(e);
+      looseKey = Existing.looseMode(keyFile);
+      if (looseKey != null) {
+        warnings.add(
+            keyFile + ": the private key kept with --reuse-key can be read or written by group or"
+                + " others (" + looseKey + "); it is rewritten 0600");
+      }
+    }
     ChangeSet change;
     if (e.isKubeconfig()) {
-      byte[] keyPem = o.reuseKey() ? ex.keyPem(layout) : ascii(PrivateKeys.toPem(pair));
       Kubeconfig kc = ex.kubeconfig(); // as read for planning; nothing else uses it now
       kc.embedClientCredentials(certPem, keyPem, ca.certificatePem());
       change =
@@ -282,18 +294,16 @@ public final class RenewalPlanner {
               e.name(),
               List.of(
                   new FileChange(
-                      ex.file(), kc.render(), AtomicFiles.PRIVATE, backupName(layout, ex.file()))),
+                      ex.file(), kc.render(), AtomicFiles.PRIVATE, Installer.backupName(layout, ex.file()))),
               Verification.kubeconfig(ex.file(), ca, renewed, identity, true));
     } else {
       Path crt = layout.certFile(e);
       Path key = layout.keyFile(e);
       List<FileChange> files = new ArrayList<>();
-      if (!o.reuseKey()) {
-        files.add(
-            new FileChange(
-                key, ascii(PrivateKeys.toPem(pair)), AtomicFiles.PRIVATE, backupName(layout, key)));
+      if (!o.reuseKey() || looseKey != null) {
+        files.add(new FileChange(key, keyPem, AtomicFiles.PRIVATE, Installer.backupName(layout, key)));
       }
-      files.add(new FileChange(crt, certPem, AtomicFiles.PUBLIC, backupName(layout, crt)));
+      files.add(new FileChange(crt, certPem, AtomicFiles.PUBLIC, Installer.backupName(layout, crt)));
       change =
           new ChangeSet(e.name(), files, Verification.leaf(crt, key, ca, renewed, identity, true));
     }
@@ -308,19 +318,6 @@ public final class RenewalPlanner {
   }
 
   /** Where a file's backup goes: its path relative to the kubeconfig folder, {@code pki/...}. */
-  static String backupName(PkiLayout layout, Path file) {
-    Path abs = file.toAbsolutePath().normalize();
-    Path kcDir = layout.kubeconfigDir().toAbsolutePath().normalize();
-    Path certDir = layout.certDir().toAbsolutePath().normalize();
-    if (abs.startsWith(certDir)) {
-      return "pki/" + certDir.relativize(abs).toString().replace('\\', '/');
-    }
-    if (abs.startsWith(kcDir)) {
-      return kcDir.relativize(abs).toString().replace('\\', '/');
-    }
-    return "other/" + abs.getFileName();
-  }
-
   private static byte[] ascii(String s) {
     return s.getBytes(StandardCharsets.US_ASCII);
   }

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -34,11 +36,18 @@ public final class RunLock implements AutoCloseable {
     Path file = backupParent.resolve(FILE_NAME);
     FileChannel ch = null;
     try {
+      Installer.checkPrivateFolder(backupParent);
       FileOps.system().createDirectories(backupParent, Installer.PRIVATE_DIR);
+      if (Files.isSymbolicLink(file)) {
+        throw KcertException.about(file, "is a symbolic link; kcert never opens its lock through one");
+      }
+      // NOFOLLOW_LINKS: a link planted after the look above is refused by the system (ELOOP),
+      // never followed to create or truncate its target
       ch =
           FileChannel.open(
               file,
-              java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+              java.util.Set.of(
+                  StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
               PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE));
       FileLock l;
       try {

@@ -10,8 +10,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
+import java.util.Map;
 import java.util.Set;
 
 /** {@link FileOps} on the real file system: temporary files, fsync, atomic rename. */
@@ -39,27 +40,7 @@ final class SystemFileOps implements FileOps {
 
   @Override
   public void createDirectories(Path dir, Set<PosixFilePermission> perms) {
-    try {
-      if (Files.isDirectory(dir)) {
-        return;
-      }
-      Path parent = dir.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      Files.createDirectory(dir);
-      PosixFileAttributeView view = Files.getFileAttributeView(dir, PosixFileAttributeView.class);
-      if (view != null) {
-        view.setPermissions(perms);
-      }
-      if (parent != null) {
-        AtomicFiles.syncDirectory(parent);
-      }
-    } catch (AccessDeniedException e) {
-      throw KcertException.about(dir, "cannot create folder: permission denied", e);
-    } catch (IOException e) {
-      throw KcertException.about(dir, "cannot create folder: " + KcertException.oneLine(e), e);
-    }
+    AtomicFiles.createDirectories(dir, perms);
   }
 
   @Override
@@ -77,6 +58,48 @@ final class SystemFileOps implements FileOps {
     } catch (IOException e) {
       throw KcertException.about(to, "cannot replace: " + KcertException.oneLine(e), e);
     }
+  }
+
+  @Override
+  public Attributes attributes(Path file) {
+    try {
+      Map<String, Object> a =
+          Files.readAttributes(file, "unix:uid,gid,mode"); // a linked file's own attributes
+      int mode = (Integer) a.get("mode");
+      return new Attributes((Integer) a.get("uid"), (Integer) a.get("gid"), permissions(mode));
+    } catch (NoSuchFileException e) {
+      return null;
+    } catch (IOException | UnsupportedOperationException e) {
+      throw KcertException.about(file, "cannot read its owner and mode: " + KcertException.oneLine(e), e);
+    }
+  }
+
+  @Override
+  public void setOwner(Path file, int uid, int gid) {
+    try {
+      Files.setAttribute(file, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+      Files.setAttribute(file, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException | UnsupportedOperationException e) {
+      String why = e instanceof AccessDeniedException ? "permission denied" : KcertException.oneLine(e);
+      throw KcertException.about(
+          file, "cannot give it the owner " + uid + ":" + gid + " of the file it replaces: " + why, e);
+    }
+  }
+
+  /** The permission bits of a Unix mode. */
+  static Set<PosixFilePermission> permissions(int mode) {
+    Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
+    PosixFilePermission[] order = {
+      PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE,
+      PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
+      PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE
+    };
+    for (int i = 0; i < 9; i++) {
+      if ((mode & (0400 >> i)) != 0) {
+        perms.add(order[i]);
+      }
+    }
+    return perms;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.kcert.core.rotation;
 
 import dev.kcert.core.pki.PkiLayout;
+import dev.kcert.core.renewal.Installer;
 import java.nio.file.Path;
 
 /**
@@ -28,20 +29,11 @@ public record NodeFiles(PkiLayout layout, Path manifestDir, Path kubeletConfig) 
 
   /** The folder that receives the backups of every phase ({@code /etc/kubernetes/tmp}). */
   public Path backupParent() {
-    return layout.kubeconfigDir().resolve("tmp");
+    return Installer.backupParent(layout);
   }
 
-  /** How a file is named inside a backup folder: its place relative to the kubeconfig folder. */
+  /** How a file is named inside a backup folder, as renewal names it. */
   String backupName(Path file) {
-    Path abs = file.toAbsolutePath().normalize();
-    Path kubeconfigDir = layout.kubeconfigDir().toAbsolutePath().normalize();
-    Path certDir = layout.certDir().toAbsolutePath().normalize();
-    if (abs.startsWith(kubeconfigDir)) {
-      return kubeconfigDir.relativize(abs).toString();
-    }
-    if (abs.startsWith(certDir)) {
-      return "pki/" + certDir.relativize(abs);
-    }
-    return "other/" + abs.toString().replace('/', '_');
+    return Installer.backupName(layout, file);
   }
 }

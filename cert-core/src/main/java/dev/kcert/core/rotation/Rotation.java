@@ -530,7 +530,7 @@ public final class Rotation {
     }
     try (RunLock lock = dryRun ? null : RunLock.acquire(node.backupParent())) {
       if (!dryRun) {
-        new Installer(ops).recover(node.backupParent());
+        new Installer(ops).recover(node.layout());
       }
       RotationState st = state().orElseThrow(() -> KcertException.about(stateFile(),
           "missing: no rotation of " + ca.name() + " was prepared; run kcert ca prepare first"));
@@ -566,7 +566,7 @@ public final class Rotation {
   public Outcome abort(boolean dryRun) {
     try (RunLock lock = dryRun ? null : RunLock.acquire(node.backupParent())) {
       if (!dryRun) {
-        new Installer(ops).recover(node.backupParent());
+        new Installer(ops).recover(node.layout());
       }
       RotationState st = state().orElseThrow(() -> KcertException.about(stateFile(),
           "missing: no rotation of " + ca.name() + " to abort"));
@@ -633,7 +633,7 @@ public final class Rotation {
       // a phase with nothing to write here (finish where no controller manager runs)
       sets.get(sets.size() - 1).verification().run();
     } else {
-      backupDir = new Installer(ops).install(node.backupParent(), clock.instant(), sets).backupDir();
+      backupDir = new Installer(ops).install(node.layout(), clock.instant(), sets).backupDir();
     }
     finishState(target, changes, backupDir);
     return outcome(target, false, false, proof, backupDir, written, notes(target, cas));

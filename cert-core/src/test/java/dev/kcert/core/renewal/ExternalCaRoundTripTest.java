@@ -95,7 +95,7 @@ class ExternalCaRoundTripTest {
         ImportPlanner.plan(layout, Catalogue.renewable(), csrDir, false, TestPkis.CLOCK);
     assertThat(items).hasSize(11);
     new Installer(FileOps.system())
-        .install(root.resolve("tmp"), TestPkis.NOW, items.stream().map(ImportPlanner.Item::change).toList());
+        .install(PkiLayout.under(root), TestPkis.NOW, items.stream().map(ImportPlanner.Item::change).toList());
 
     Pairs.assertAllConsistent(layout);
     for (CatalogueEntry e : Catalogue.renewable()) {
@@ -112,7 +112,7 @@ class ExternalCaRoundTripTest {
     List<ImportPlanner.Item> items =
         ImportPlanner.plan(layout, List.of(admin), csrDir, true, TestPkis.CLOCK);
     new Installer(FileOps.system())
-        .install(root.resolve("tmp"), TestPkis.NOW, List.of(items.get(0).change()));
+        .install(PkiLayout.under(root), TestPkis.NOW, List.of(items.get(0).change()));
     Pairs.assertAllConsistent(layout);
   }
 
@@ -193,6 +193,83 @@ class ExternalCaRoundTripTest {
             + ": does not carry the subject and SANs of "
             + csrDir.resolve("etcd-peer.csr")
             + ": CN cp-2 instead of cp-1");
+  }
+
+  @Test
+  void importInstallsOnlyTheCertificatesInCanonicalPem() throws Exception {
+    CatalogueEntry e = Catalogue.find("apiserver").orElseThrow();
+    CsrPlanner.write(CsrPlanner.plan(layout, List.of(e), csrDir, null, false));
+    signAs(e, "ca", e.extKeyUsages(), null, Duration.ofDays(30));
+    Path crt = csrDir.resolve("apiserver.crt");
+    X509Certificate signed = Certificates.readBundle(crt).get(0);
+    // a file as a careless CA hand-off leaves it: comments, CRLF, and the key appended
+    String messy =
+        "issued by the external CA\r\n"
+            + Certificates.toPem(signed).replace("\n", "\r\n")
+            + Files.readString(csrDir.resolve("apiserver.key"));
+    Files.writeString(crt, messy);
+
+    List<ImportPlanner.Item> items = ImportPlanner.plan(layout, List.of(e), csrDir, true, TestPkis.CLOCK);
+    new Installer(FileOps.system())
+        .install(PkiLayout.under(root), TestPkis.NOW, List.of(items.get(0).change()));
+
+    assertThat(Files.readString(root.resolve("pki/apiserver.crt"))).isEqualTo(Certificates.toPem(signed));
+    assertThat(Files.readString(root.resolve("pki/apiserver.key")))
+        .isEqualTo(PrivateKeys.toPem(new java.security.KeyPair(signed.getPublicKey(),
+            PrivateKeys.read(csrDir.resolve("apiserver.key")))));
+    Pairs.assertAllConsistent(layout);
+  }
+
+  @Test
+  void importRefusesAHugeFile() throws Exception {
+    CatalogueEntry e = Catalogue.find("apiserver").orElseThrow();
+    CsrPlanner.write(CsrPlanner.plan(layout, List.of(e), csrDir, null, false));
+    signAs(e, "ca", e.extKeyUsages(), null, Duration.ofDays(30));
+    Path crt = csrDir.resolve("apiserver.crt");
+    Files.writeString(crt, "#".repeat(300_000) + "\n", java.nio.file.StandardOpenOption.APPEND);
+    long size = Files.size(crt);
+    assertRefused(
+        e,
+        crt + ": is " + size + " bytes, more than the 262144 a certificate file may have; not imported");
+  }
+
+  @Test
+  void certificateNotValidYetIsRefused() {
+    CatalogueEntry e = Catalogue.find("apiserver").orElseThrow();
+    CsrPlanner.write(CsrPlanner.plan(layout, List.of(e), csrDir, null, false));
+    Requests.Request r = Requests.read(csrDir.resolve("apiserver.csr"));
+    sign(
+        e,
+        "ca",
+        new CertificateTemplate(
+            r.identity().commonName(),
+            r.identity().organizations(),
+            r.identity().dnsNames(),
+            ips(r.identity().ipAddresses()),
+            e.extKeyUsages(),
+            false,
+            Instant.parse("2035-01-01T00:00:00Z"),
+            Instant.parse("2036-01-01T00:00:00Z")),
+        r.publicKey());
+    assertRefused(
+        e,
+        csrDir.resolve("apiserver.crt") + ": is not valid yet (valid from 2035-01-01T00:00:00Z)");
+  }
+
+  @Test
+  void certificateOutlivingItsCaIsImportedWithAWarning() {
+    CatalogueEntry e = Catalogue.find("apiserver").orElseThrow();
+    CsrPlanner.write(CsrPlanner.plan(layout, List.of(e), csrDir, null, false));
+    signAs(e, "ca", e.extKeyUsages(), null, Duration.ofDays(3650));
+    List<ImportPlanner.Item> items = ImportPlanner.plan(layout, List.of(e), csrDir, true, TestPkis.CLOCK);
+    X509Certificate ca = Certificates.readBundle(root.resolve("pki/ca.crt")).get(0);
+    assertThat(items.get(0).warnings())
+        .containsExactly(
+            "apiserver: the imported certificate is valid until "
+                + TestPkis.NOW.plus(Duration.ofDays(3650))
+                + ", after ca expires ("
+                + ca.getNotAfter().toInstant()
+                + ")");
   }
 
   private void assertRefused(CatalogueEntry e, String message) {

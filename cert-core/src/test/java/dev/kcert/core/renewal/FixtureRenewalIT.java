@@ -84,7 +84,7 @@ class FixtureRenewalIT {
         RenewalPlanner.plan(
             layout, Catalogue.renewable(), new Options(Duration.ofHours(8760), null, false, null, false, CLOCK));
     Installer.Result result =
-        new Installer(FileOps.system()).install(root.resolve("tmp"), NOW, plan.changes());
+        new Installer(FileOps.system()).install(PkiLayout.under(root), NOW, plan.changes());
 
     List<String> present =
         Catalogue.renewable().stream()

@@ -48,7 +48,7 @@ class InstallerTest {
     }
     copyTree(templateRoot, probe);
     ScriptedFileOps counting = ScriptedFileOps.counting();
-    new Installer(counting).install(probe.resolve("tmp"), TestPkis.NOW, plan(probe).changes());
+    new Installer(counting).install(PkiLayout.under(probe), TestPkis.NOW, plan(probe).changes());
     totalSteps = counting.steps();
   }
 
@@ -72,7 +72,7 @@ class InstallerTest {
     Plan plan = plan(root);
 
     Installer.Result result =
-        new Installer(FileOps.system()).install(root.resolve("tmp"), TestPkis.NOW, plan.changes());
+        new Installer(FileOps.system()).install(PkiLayout.under(root), TestPkis.NOW, plan.changes());
 
     assertThat(result.backupDir()).isEqualTo(root.resolve("tmp/kcert-backup-20261123T120000Z"));
     assertThat(result.filesReplaced()).isEqualTo(5);
@@ -98,7 +98,7 @@ class InstallerTest {
 
     // a second run in the same second gets its own folder
     Installer.Result second =
-        new Installer(FileOps.system()).install(root.resolve("tmp"), TestPkis.NOW, plan(root).changes());
+        new Installer(FileOps.system()).install(PkiLayout.under(root), TestPkis.NOW, plan(root).changes());
     assertThat(second.backupDir()).isEqualTo(root.resolve("tmp/kcert-backup-20261123T120000Z-1"));
   }
 
@@ -113,7 +113,7 @@ class InstallerTest {
         catchThrowable(
             () ->
                 new Installer(ScriptedFileOps.failingAt(step))
-                    .install(root.resolve("tmp"), TestPkis.NOW, plan.changes()));
+                    .install(PkiLayout.under(root), TestPkis.NOW, plan.changes()));
 
     assertThat(t).isInstanceOf(InstallException.class);
     assertThat(((InstallException) t).restored()).isTrue();
@@ -134,16 +134,16 @@ class InstallerTest {
     assertThatThrownBy(
             () ->
                 new Installer(ScriptedFileOps.dyingAt(step))
-                    .install(root.resolve("tmp"), TestPkis.NOW, plan.changes()))
+                    .install(PkiLayout.under(root), TestPkis.NOW, plan.changes()))
         .isInstanceOf(ScriptedFileOps.Crash.class);
 
-    List<Installer.Recovery> recovered = new Installer(FileOps.system()).recover(root.resolve("tmp"));
+    List<Installer.Recovery> recovered = new Installer(FileOps.system()).recover(PkiLayout.under(root));
     assertSameFiles(before, TestPkis.snapshot(root));
     Pairs.assertAllConsistent(PkiLayout.under(root));
     assertThat(recovered.size()).isLessThanOrEqualTo(1);
     // a second look finds nothing left to do, and a new run succeeds
-    assertThat(new Installer(FileOps.system()).recover(root.resolve("tmp"))).isEmpty();
-    new Installer(FileOps.system()).install(root.resolve("tmp"), TestPkis.NOW, plan(root).changes());
+    assertThat(new Installer(FileOps.system()).recover(PkiLayout.under(root))).isEmpty();
+    new Installer(FileOps.system()).install(PkiLayout.under(root), TestPkis.NOW, plan(root).changes());
     Pairs.assertAllConsistent(PkiLayout.under(root));
   }
 
@@ -159,13 +159,13 @@ class InstallerTest {
     assertThatThrownBy(
             () ->
                 new Installer(ScriptedFileOps.dyingAt(certRename))
-                    .install(root.resolve("tmp"), TestPkis.NOW, plan.changes()))
+                    .install(PkiLayout.under(root), TestPkis.NOW, plan.changes()))
         .isInstanceOf(ScriptedFileOps.Crash.class);
     // the key is new, the certificate old: the pair is broken until the next run
     assertThat(TestPkis.snapshot(root).get("pki/apiserver.key")).isNotEqualTo(before.get("pki/apiserver.key"));
     assertThat(TestPkis.snapshot(root).get("pki/apiserver.crt")).isEqualTo(before.get("pki/apiserver.crt"));
 
-    List<Installer.Recovery> recovered = new Installer(FileOps.system()).recover(root.resolve("tmp"));
+    List<Installer.Recovery> recovered = new Installer(FileOps.system()).recover(PkiLayout.under(root));
     assertThat(recovered).hasSize(1);
     assertThat(recovered.get(0).filesRestored()).isEqualTo(1);
     assertThat(recovered.get(0).backupDir()).isEqualTo(root.resolve("tmp/kcert-backup-20261123T120000Z"));
@@ -189,7 +189,7 @@ class InstallerTest {
                         : c);
 
     assertThatThrownBy(
-            () -> new Installer(lying).install(root.resolve("tmp"), TestPkis.NOW, plan.changes()))
+            () -> new Installer(lying).install(PkiLayout.under(root), TestPkis.NOW, plan.changes()))
         .isInstanceOf(InstallException.class)
         .hasMessage(
             "etcd-server: verification after writing failed: "
@@ -219,7 +219,7 @@ class InstallerTest {
         };
 
     assertThatThrownBy(
-            () -> new Installer(readOnlyEtcd).install(root.resolve("tmp"), TestPkis.NOW, plan.changes()))
+            () -> new Installer(readOnlyEtcd).install(PkiLayout.under(root), TestPkis.NOW, plan.changes()))
         .isInstanceOf(InstallException.class)
         .hasMessage(etcd.resolve("server.key") + ": cannot write: permission denied; nothing was changed");
     assertSameFiles(before, TestPkis.snapshot(root));
@@ -227,14 +227,14 @@ class InstallerTest {
 
   private Path templateCopyRoot;
 
-  private Path templateCopy() {
+  private PkiLayout templateCopy() {
     try {
       templateCopyRoot = Files.createTempDirectory(root.getParent(), "kcert-count-");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     copyTree(templateRoot, templateCopyRoot);
-    return templateCopyRoot.resolve("tmp");
+    return PkiLayout.under(templateCopyRoot);
   }
 
   static void assertSameFiles(Map<String, byte[]> expected, Map<String, byte[]> actual) {

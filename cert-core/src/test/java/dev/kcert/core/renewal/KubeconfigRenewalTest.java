@@ -73,7 +73,7 @@ class KubeconfigRenewalTest {
             layout,
             RenewalPlanner.select("admin.conf"),
             new Options(Duration.ofDays(30), null, false, null, false, TestPkis.CLOCK));
-    new Installer(FileOps.system()).install(root.resolve("tmp"), TestPkis.NOW, plan.changes());
+    new Installer(FileOps.system()).install(PkiLayout.under(root), TestPkis.NOW, plan.changes());
 
     JsonNode after = new YAMLMapper().readTree(admin.toFile());
     assertThat(fieldPaths(after)).isEqualTo(fieldPaths(before));

@@ -45,7 +45,7 @@ class RenewalOpensslIT {
         RenewalPlanner.plan(
             layout, Catalogue.renewable(), new Options(Duration.ofDays(365), alg, false, null, false, REAL_NOW));
     Installer.Result result =
-        new Installer(FileOps.system()).install(root.resolve("tmp"), REAL_NOW.instant(), plan.changes());
+        new Installer(FileOps.system()).install(PkiLayout.under(root), REAL_NOW.instant(), plan.changes());
 
     for (CatalogueEntry e : Catalogue.renewable()) {
       Path ca = layout.certFile(Catalogue.ca(e.caName()));
@@ -89,7 +89,7 @@ class RenewalOpensslIT {
             layout,
             RenewalPlanner.select("apiserver"),
             new Options(Duration.ofDays(30), null, true, null, false, REAL_NOW));
-    new Installer(FileOps.system()).install(root.resolve("tmp"), REAL_NOW.instant(), plan.changes());
+    new Installer(FileOps.system()).install(PkiLayout.under(root), REAL_NOW.instant(), plan.changes());
 
     assertThat(Openssl.ok(work, "verify", "-CAfile", layout.certDir().resolve("ca.crt").toString(),
             layout.certDir().resolve("apiserver.crt").toString()))
@@ -191,7 +191,7 @@ class RenewalOpensslIT {
 
     List<ImportPlanner.Item> items = ImportPlanner.plan(layout, entries, csrDir, true, REAL_NOW);
     new Installer(FileOps.system())
-        .install(root.resolve("tmp"), REAL_NOW.instant(), List.of(items.get(0).change()));
+        .install(PkiLayout.under(root), REAL_NOW.instant(), List.of(items.get(0).change()));
 
     assertThat(Files.readString(layout.certDir().resolve("apiserver.crt")))
         .isEqualTo(Files.readString(csrDir.resolve("apiserver.crt")));
@@ -228,7 +228,7 @@ class RenewalOpensslIT {
     List<ImportPlanner.Item> items =
         ImportPlanner.plan(layout, Catalogue.renewable(), csrDir, true, REAL_NOW);
     new Installer(FileOps.system())
-        .install(root.resolve("tmp"), REAL_NOW.instant(), items.stream().map(ImportPlanner.Item::change).toList());
+        .install(PkiLayout.under(root), REAL_NOW.instant(), items.stream().map(ImportPlanner.Item::change).toList());
 
     for (CatalogueEntry e : Catalogue.renewable()) {
       Path ca = layout.certFile(Catalogue.ca(e.caName()));
@@ -251,7 +251,7 @@ class RenewalOpensslIT {
             layout,
             RenewalPlanner.select("apiserver"),
             new Options(Duration.ofDays(365), null, false, null, false, REAL_NOW));
-    new Installer(FileOps.system()).install(root.resolve("tmp"), REAL_NOW.instant(), plan.changes());
+    new Installer(FileOps.system()).install(PkiLayout.under(root), REAL_NOW.instant(), plan.changes());
 
     int port;
     try (ServerSocket s = new ServerSocket(0)) {

@@ -13,7 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** openssl checks the RSA keys kcert makes: primality of p and q, n = pq, d, and the CRT values. */
-class RsaKeyGeneratorIT {
+class RsaKeysIT {
   @ParameterizedTest(name = "{0}")
   @EnumSource(
       value = KeyAlgorithm.class,

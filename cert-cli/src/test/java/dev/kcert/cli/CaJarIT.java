@@ -55,7 +55,7 @@ class CaJarIT {
       }
       p.destroyForcibly();
       assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-      if (!new Installer(FileOps.system()).interrupted(node.backupParent()).isEmpty()) {
+      if (!new Installer(FileOps.system()).interrupted(node.layout()).isEmpty()) {
         inside++;
       }
       boolean abort = i % 2 == 1;

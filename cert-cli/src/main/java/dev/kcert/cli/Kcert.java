@@ -56,7 +56,7 @@ public final class Kcert {
   static int reportError(Throwable ex, PrintWriter err, boolean stacktrace) {
     err.println("error: " + errorMessage(ex));
     if (stacktrace) {
-      ex.printStackTrace(err);
+      printTrace(ex, err);
     }
     err.flush();
     return ExitCodes.ERROR;
@@ -66,7 +66,25 @@ public final class Kcert {
   static String errorMessage(Throwable ex) {
     return ex instanceof KcertException || ex instanceof IllegalArgumentException
         ? ex.getMessage()
-        : ex.getClass().getSimpleName() + ": " + KcertException.oneLine(ex);
+        : "unexpected failure: " + KcertException.oneLine(ex);
+  }
+
+  /**
+   * A stack trace whose messages went through {@link KcertException#oneLine}: the JDK's own
+   * printout repeats every cause's message whole, and a YAML parser's message quotes the input it
+   * choked on, which may be a private key.
+   */
+  static void printTrace(Throwable ex, PrintWriter err) {
+    java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    String prefix = "";
+    for (Throwable t = ex; t != null && seen.add(t); t = t.getCause()) {
+      String message = t instanceof KcertException ? t.getMessage() : KcertException.oneLine(t);
+      err.println(prefix + t.getClass().getName() + ": " + message);
+      for (StackTraceElement frame : t.getStackTrace()) {
+        err.println("\tat " + frame);
+      }
+      prefix = "Caused by: ";
+    }
   }
 
   /** A command line with every command, wired with kcert's error handling. */

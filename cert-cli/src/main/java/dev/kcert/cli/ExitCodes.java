@@ -9,8 +9,8 @@ package dev.kcert.cli;
  * 2  usage: unknown command or option, or a bad option value
  * 3  check-expiration: something has expired or expires within --fail-within
  * 4  check-expiration: something expires within --warn-within (and nothing within --fail-within)
- * 5  renew: nothing to renew (every selected certificate missing, signed by an external CA or
- *    not due within --renew-within); import: no certificate to import; nothing was written
+ * 5  renew: nothing to renew (every selected certificate missing or not due within
+ *    --renew-within); import: no certificate to import; nothing was written
  * </pre>
  */
 public final class ExitCodes {
@@ -33,12 +33,13 @@ public final class ExitCodes {
   /** The table as {@code renew} prints it. */
   public static final String RENEW_HELP =
       "%nExit codes:%n"
-          + "  0  renewed (with --dry-run: would renew; with --csr-only: requests written)%n"
+          + "  0  renewed (with --dry-run: would renew; with --csr-only: requests written);%n"
+          + "     also when every CA is external, as kubeadm (nothing can be renewed here)%n"
           + "  1  error: nothing was written, or what was written has been restored from%n"
           + "     the backup (the message says which)%n"
           + "  2  bad usage%n"
-          + "  5  nothing to renew: every selected certificate is missing, signed by an%n"
-          + "     external CA or not due within --renew-within; nothing was written%n";
+          + "  5  nothing to renew: every selected certificate is missing or not due within%n"
+          + "     --renew-within; nothing was written%n";
 
   /** The table as {@code import} prints it. */
   public static final String IMPORT_HELP =

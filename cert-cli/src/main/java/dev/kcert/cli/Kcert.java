@@ -117,11 +117,26 @@ public final class Kcert {
     if (!oneCert) {
       cl.addSubcommand(new DemoCommand());
     }
+    cl.setParameterExceptionHandler(Kcert::usageError);
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> reportError(ex, commandLine.getErr(), root.stacktrace));
     cl.setExitCodeExceptionMapper(
         ex -> ex instanceof CommandLine.ParameterException ? ExitCodes.USAGE : ExitCodes.ERROR);
     return cl;
+  }
+
+  /**
+   * A usage error: its one line, picocli's suggestions for a mistyped name, and where to read more;
+   * not the whole help, which would bury the line that matters.
+   */
+  static int usageError(CommandLine.ParameterException ex, String[] args) {
+    CommandLine cmd = ex.getCommandLine();
+    PrintWriter err = cmd.getErr();
+    err.println(ex.getMessage());
+    CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+    err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+    err.flush();
+    return ExitCodes.USAGE;
   }
 
   /** The subcommands of {@code kcert certs}, named as their annotations name them, in help order. */

@@ -10,6 +10,7 @@ import dev.kcert.core.renewal.FileOps;
 import dev.kcert.core.renewal.Installer;
 import dev.kcert.core.renewal.RenewalPlanner;
 import dev.kcert.core.renewal.RenewalPlanner.Item;
+import dev.kcert.core.renewal.RenewalPlanner.Status;
 import dev.kcert.core.renewal.Renewer;
 import dev.kcert.core.renewal.RunLock;
 import java.io.PrintWriter;
@@ -120,19 +121,23 @@ public final class RenewCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     checkUsage();
-    List<CatalogueEntry> entries = RenewalPlanner.select(name);
+    List<CatalogueEntry> entries;
+    try {
+      // kubeadm's order: sorted by name
+      entries =
+          RenewalPlanner.select(name).stream()
+              .sorted(java.util.Comparator.comparing(CatalogueEntry::name))
+              .toList();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
     if (csrOnly) {
       return csrOnly(entries, out);
     }
     if (dryRun) {
       return dryRun(entries, clock, out, err);
     }
-    RunLock lock = RunLock.acquire(RenewOutput.backupParent(dirs.kubeconfigDir));
-    try {
-      return renew(entries, clock, out, err);
-    } finally {
-      lock.close();
-    }
+    return renew(entries, clock, out, err);
   }
 
   private int dryRun(List<CatalogueEntry> entries, Clock clock, PrintWriter out, PrintWriter err) {
@@ -173,37 +178,67 @@ public final class RenewCommand implements Callable<Integer> {
     return plan;
   }
 
+  /**
+   * Plans first and takes the lock (creating {@code <kubeconfig-dir>/tmp}) only when there is
+   * something to write: a run that renews nothing leaves the disk as it was. A run that stopped
+   * half-way is something to write: it is undone under the lock before planning.
+   */
   private int renew(List<CatalogueEntry> entries, Clock clock, PrintWriter out, PrintWriter err) {
     Installer installer = new Installer(FileOps.system());
-    RenewOutput.recover(installer, dirs.kubeconfigDir, err);
-    RenewalPlanner.Plan plan = plan(entries, clock, err);
-    for (Item i : plan.items()) {
-      String skip = skipMessage(i);
-      if (skip != null) {
-        out.println(skip);
+    Path backupParent = RenewOutput.backupParent(dirs.kubeconfigDir);
+    RenewalPlanner.Plan plan = null;
+    if (installer.interrupted(backupParent).isEmpty()) {
+      plan = plan(entries, clock, err);
+      if (plan.renewals().isEmpty()) {
+        return nothingToRenew(plan, out);
       }
     }
-    if (plan.renewals().isEmpty()) {
-      out.println("Nothing to renew; nothing was written.");
+    RunLock lock = RunLock.acquire(backupParent);
+    try {
+      if (RenewOutput.recover(installer, dirs.kubeconfigDir, err) > 0 || plan == null) {
+        plan = plan(entries, clock, err); // the files have changed since
+        if (plan.renewals().isEmpty()) {
+          return nothingToRenew(plan, out);
+        }
+      }
+      Installer.Result result = installer.install(backupParent, clock.instant(), plan.changes());
+      out.println("Backed up the files that were replaced to " + result.backupDir());
+      for (Item i : plan.items()) {
+        out.println(line(i));
+      }
+      List<CatalogueEntry> renewed = plan.renewals().stream().map(Item::entry).toList();
+      out.println();
+      out.println("Done renewing certificates." + RenewOutput.restartAdvice(renewed));
       out.flush();
-      return ExitCodes.NOTHING_TO_DO;
+      return ExitCodes.OK;
+    } finally {
+      lock.close();
     }
-    out.flush();
-    Installer.Result result =
-        installer.install(
-            RenewOutput.backupParent(dirs.kubeconfigDir), clock.instant(), plan.changes());
-    out.println("Backed up the files that were replaced to " + result.backupDir());
-    for (Item i : plan.renewals()) {
-      out.println(i.entry().longName() + " renewed");
+  }
+
+  /**
+   * Nothing was written. As kubeadm, a PKI whose CAs are all external is not a failure: its lines
+   * say why nothing was renewed and the exit code is 0; otherwise (missing, not due) 5.
+   */
+  private int nothingToRenew(RenewalPlanner.Plan plan, PrintWriter out) {
+    for (Item i : plan.items()) {
+      out.println(line(i));
     }
-    out.println();
-    out.println("Done renewing certificates.");
-    RenewOutput.restartHint(plan.renewals().stream().map(Item::entry).toList(), out);
+    boolean external = plan.items().stream().anyMatch(i -> i.status() == Status.EXTERNAL_CA);
+    boolean allExternal =
+        external
+            && plan.items().stream()
+                .allMatch(i -> i.status() == Status.EXTERNAL_CA || i.status() == Status.MISSING);
+    out.println("Nothing to renew; nothing was written.");
     out.flush();
-    return ExitCodes.OK;
+    return allExternal ? ExitCodes.OK : ExitCodes.NOTHING_TO_DO;
   }
 
   private void checkUsage() {
+    if (validity != null && (validity.isZero() || validity.isNegative())) {
+      throw new ParameterException(
+          spec.commandLine(), "Invalid value for option '--validity': must be longer than 0s");
+    }
     if (reuseKey && keyAlgorithm != null) {
       throw new ParameterException(
           spec.commandLine(), "--reuse-key and --key-algorithm exclude each other");
@@ -258,13 +293,14 @@ public final class RenewCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  private String skipMessage(Item i) {
+  /** kubeadm's line for an entry ({@code MISSING!}, {@code Detected external}, {@code renewed}). */
+  private String line(Item i) {
     return switch (i.status()) {
-      case RENEW -> null;
-      case MISSING -> i.entry().name() + ": " + i.file() + " is missing; skipped";
+      case RENEW -> i.entry().longName() + " renewed";
+      case MISSING -> "MISSING! " + i.entry().longName();
       case EXTERNAL_CA ->
           "Detected external "
-              + i.entry().caName()
+              + RenewOutput.caBaseName(i.entry().caName())
               + ", "
               + i.entry().longName()
               + " can't be renewed";

@@ -25,10 +25,10 @@ class DemoCommandTest {
                 + etc
                 + "\n")
         .contains(
-            "certificate for serving the Kubernetes API renewed\n"
-                + "certificate for the front proxy client renewed\n"
-                + "certificate embedded in the kubeconfig file for the admin to use and for kubeadm"
-                + " itself renewed\n")
+            "certificate embedded in the kubeconfig file for the admin to use and for kubeadm"
+                + " itself renewed\n"
+                + "certificate for serving the Kubernetes API renewed\n")
+        .contains("\ncertificate for the front proxy client renewed\n")
         .contains("(renew exited with 0: 0 means certificates were renewed)")
         .contains("(check-expiration exited with 0: nothing expires within 30d any more)");
     assertThat(r.err())

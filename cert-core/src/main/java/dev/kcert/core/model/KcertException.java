@@ -31,15 +31,26 @@ public class KcertException extends RuntimeException {
   private static final Pattern CLASS_NAME =
       Pattern.compile("(?:[A-Za-z_$][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error)\\b:?\\s*");
 
-  /** A run of base64 or hex long enough to be key or certificate material. */
-  private static final Pattern MATERIAL = Pattern.compile("[A-Za-z0-9+/=_-]{24,}");
+  /**
+   * A run of base64 long enough to be key or certificate material: 24 characters or more of its
+   * alphabet, with capitals, small letters and digits (a path, which starts with a slash or lacks
+   * one of the three, is left alone).
+   */
+  private static final Pattern MATERIAL = Pattern.compile("[A-Za-z0-9+/=]{24,}");
 
-  private static final int MAX_REASON = 160;
+  private static final int MAX_REASON = 300;
+
+  private static boolean looksLikeMaterial(String run) {
+    return !run.startsWith("/")
+        && run.chars().anyMatch(Character::isUpperCase)
+        && run.chars().anyMatch(Character::isLowerCase)
+        && run.chars().anyMatch(Character::isDigit);
+  }
 
   /**
    * The text of a library exception as a reason a user can read: one line, no Java class names,
    * nothing long enough to be key material (library messages may quote the input they choked on),
-   * at most 160 characters. Use it for every cause whose message kcert did not write itself.
+   * at most 300 characters. Use it for every cause whose message kcert did not write itself.
    */
   public static String oneLine(Throwable t) {
     String m = t.getMessage();
@@ -49,7 +60,7 @@ public class KcertException extends RuntimeException {
     int nl = m.indexOf('\n');
     m = nl >= 0 ? m.substring(0, nl) : m;
     m = CLASS_NAME.matcher(m).replaceAll("");
-    m = MATERIAL.matcher(m).replaceAll("...");
+    m = MATERIAL.matcher(m).replaceAll(r -> looksLikeMaterial(r.group()) ? "..." : "$0");
     m = m.replaceAll("\\p{Cntrl}", "?").trim();
     if (m.length() > MAX_REASON) {
       m = m.substring(0, MAX_REASON) + "...";

@@ -25,7 +25,8 @@ public final class ExitCodes {
   public static final String CHECK_EXPIRATION_HELP =
       "%nExit codes:%n"
           + "  0  all certificates are readable and none crosses a threshold%n"
-          + "  1  a file is corrupt, unreadable or inconsistent (the other rows are still shown)%n"
+          + "  1  a file is corrupt, unreadable or inconsistent (the other rows are still%n"
+          + "     shown), or no kubeadm file is where the options point%n"
           + "  2  bad usage%n"
           + "  3  a certificate has expired or expires within --fail-within%n"
           + "  4  a certificate expires within --warn-within%n";

@@ -117,6 +117,7 @@ public final class Kcert {
     if (!oneCert) {
       cl.addSubcommand(new DemoCommand());
     }
+    HelpLayout.install(cl);
     cl.setParameterExceptionHandler(Kcert::usageError);
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> reportError(ex, commandLine.getErr(), root.stacktrace));

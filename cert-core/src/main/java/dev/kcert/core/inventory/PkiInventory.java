@@ -206,7 +206,7 @@ public final class PkiInventory {
       CredentialRef certRef = creds.clientCertificate();
       if (certRef == null) {
         throw KcertException.about(
-            file, "user \"" + creds.userName() + "\" has no client certificate");
+            file, "user " + KcertException.shown(creds.userName()) + " has no client certificate");
       }
       cert = Certificates.parseBundle(certRef.load(), certRef.describe()).get(0);
     } catch (KcertException e) {
@@ -217,7 +217,7 @@ public final class PkiInventory {
     if (options.checkKeys()) {
       CredentialRef keyRef = creds.clientKey();
       if (keyRef == null) {
-        error(kc, file + ": user \"" + creds.userName() + "\" has no client key");
+        error(kc, file + ": user " + KcertException.shown(creds.userName()) + " has no client key");
       } else {
         checkKey(kc, keyRef.describe(), keyRef::load, cert);
       }

@@ -162,8 +162,9 @@ public final class Kubeconfig {
     Map<String, Object> context = named("contexts", current, "context", "current-context");
     String clusterName = text(context, "cluster");
     String userName = text(context, "user");
-    Map<String, Object> cluster = named("clusters", clusterName, "cluster", "context " + current);
-    Map<String, Object> user = named("users", userName, "user", "context " + current);
+    String referrer = "context " + KcertException.shown(current);
+    Map<String, Object> cluster = named("clusters", clusterName, "cluster", referrer);
+    Map<String, Object> user = named("users", userName, "user", referrer);
     return new KubeconfigCredentials(
         current,
         clusterName,
@@ -181,7 +182,7 @@ public final class Kubeconfig {
    */
   public void embedClientCredentials(byte[] certPem, byte[] keyPem, byte[] caPem) {
     KubeconfigCredentials creds = credentials();
-    String referrer = "context " + creds.contextName();
+    String referrer = "context " + KcertException.shown(creds.contextName());
     Map<String, Object> user = named("users", creds.userName(), "user", referrer);
     replaceField(user, "client-certificate", "client-certificate-data", base64(certPem));
     replaceField(user, "client-key", "client-key-data", base64(keyPem));
@@ -251,12 +252,15 @@ public final class Kubeconfig {
             return cast(inner);
           }
           throw KcertException.about(
-              file, listField + " entry \"" + name + "\" has no " + innerField + " field");
+              file,
+              listField + " entry " + KcertException.shown(name) + " has no " + innerField + " field");
         }
       }
     }
     throw KcertException.about(
-        file, referrer + " refers to " + innerField + " \"" + name + "\", which is not in the file");
+        file,
+        referrer + " refers to " + innerField + " " + KcertException.shown(name)
+            + ", which is not in the file");
   }
 
   private CredentialRef ref(Map<String, Object> obj, String field, String where) {

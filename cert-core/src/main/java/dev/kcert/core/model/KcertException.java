@@ -40,6 +40,19 @@ public class KcertException extends RuntimeException {
 
   private static final int MAX_REASON = 300;
 
+  /**
+   * A name read from a file (a context, user or cluster name) as a message may show it: as it is
+   * when short and plain, else described, since a name field can hold anything, a key included.
+   */
+  public static String shown(String name) {
+    if (name.length() <= 64
+        && name.chars().noneMatch(Character::isISOControl)
+        && !MATERIAL.matcher(name).results().anyMatch(r -> looksLikeMaterial(r.group()))) {
+      return "\"" + name + "\"";
+    }
+    return "(a " + name.length() + "-character name)";
+  }
+
   private static boolean looksLikeMaterial(String run) {
     return !run.startsWith("/")
         && run.chars().anyMatch(Character::isUpperCase)

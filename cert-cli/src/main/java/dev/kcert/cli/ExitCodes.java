@@ -9,8 +9,8 @@ package dev.kcert.cli;
  * 2  usage: unknown command or option, or a bad option value
  * 3  check-expiration: something has expired or expires within --fail-within
  * 4  check-expiration: something expires within --warn-within (and nothing within --fail-within)
- * 5  renew: nothing to renew (every selected certificate missing, signed by an external CA or
- *    not due within --renew-within); import: no certificate to import; nothing was written
+ * 5  renew: nothing to renew (every selected certificate missing or not due within
+ *    --renew-within); import: no certificate to import; nothing was written
  * 6  check-served: a component serves another certificate than its file (restart it)
  * 7  check-served: a component could not be reached (and none serves a wrong certificate)
  * </pre>
@@ -29,7 +29,8 @@ public final class ExitCodes {
   public static final String CHECK_EXPIRATION_HELP =
       "%nExit codes:%n"
           + "  0  all certificates are readable and none crosses a threshold%n"
-          + "  1  a file is corrupt, unreadable or inconsistent (the other rows are still shown)%n"
+          + "  1  a file is corrupt, unreadable or inconsistent (the other rows are still%n"
+          + "     shown), or no kubeadm file is where the options point%n"
           + "  2  bad usage%n"
           + "  3  a certificate has expired or expires within --fail-within%n"
           + "  4  a certificate expires within --warn-within%n";
@@ -37,12 +38,13 @@ public final class ExitCodes {
   /** The table as {@code renew} prints it. */
   public static final String RENEW_HELP =
       "%nExit codes:%n"
-          + "  0  renewed (with --dry-run: would renew; with --csr-only: requests written)%n"
+          + "  0  renewed (with --dry-run: would renew; with --csr-only: requests written);%n"
+          + "     also when every CA is external, as kubeadm (nothing can be renewed here)%n"
           + "  1  error: nothing was written, or what was written has been restored from%n"
           + "     the backup (the message says which)%n"
           + "  2  bad usage%n"
-          + "  5  nothing to renew: every selected certificate is missing, signed by an%n"
-          + "     external CA or not due within --renew-within; nothing was written%n";
+          + "  5  nothing to renew: every selected certificate is missing or not due within%n"
+          + "     --renew-within; nothing was written%n";
 
   /** The table as {@code check-served} prints it. */
   public static final String CHECK_SERVED_HELP =

@@ -39,8 +39,9 @@ import picocli.CommandLine.Spec;
       "  kcert certs init --node-name cp-1 --apiserver-advertise-address 10.0.0.10",
       "  kcert certs init --config kubeadm.yaml",
       "  kcert certs init --node-name cp-1 --apiserver-advertise-address 10.0.0.10 \\",
-      "      --control-plane-endpoint k8s.example.com:6443 --apiserver-cert-extra-sans 10.0.0.100 \\",
-      "      --key-algorithm ECDSA-P256 --cert-dir /tmp/pki --kubeconfig-dir /tmp",
+      "      --control-plane-endpoint k8s.example.com:6443 \\",
+      "      --apiserver-cert-extra-sans 10.0.0.100 --key-algorithm ECDSA-P256 \\",
+      "      --cert-dir /tmp/pki --kubeconfig-dir /tmp",
       ExitCodes.CREATE_HELP
     })
 public final class InitCommand implements Callable<Integer> {

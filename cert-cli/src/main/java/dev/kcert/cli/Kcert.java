@@ -56,7 +56,7 @@ public final class Kcert {
   static int reportError(Throwable ex, PrintWriter err, boolean stacktrace) {
     err.println("error: " + errorMessage(ex));
     if (stacktrace) {
-      ex.printStackTrace(err);
+      printTrace(ex, err);
     }
     err.flush();
     return ExitCodes.ERROR;
@@ -66,7 +66,25 @@ public final class Kcert {
   static String errorMessage(Throwable ex) {
     return ex instanceof KcertException || ex instanceof IllegalArgumentException
         ? ex.getMessage()
-        : ex.getClass().getSimpleName() + ": " + KcertException.oneLine(ex);
+        : "unexpected failure: " + KcertException.oneLine(ex);
+  }
+
+  /**
+   * A stack trace whose messages went through {@link KcertException#oneLine}: the JDK's own
+   * printout repeats every cause's message whole, and a YAML parser's message quotes the input it
+   * choked on, which may be a private key.
+   */
+  static void printTrace(Throwable ex, PrintWriter err) {
+    java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    String prefix = "";
+    for (Throwable t = ex; t != null && seen.add(t); t = t.getCause()) {
+      String message = t instanceof KcertException ? t.getMessage() : KcertException.oneLine(t);
+      err.println(prefix + t.getClass().getName() + ": " + message);
+      for (StackTraceElement frame : t.getStackTrace()) {
+        err.println("\tat " + frame);
+      }
+      prefix = "Caused by: ";
+    }
   }
 
   /** A command line with every command, wired with kcert's error handling. */
@@ -104,11 +122,27 @@ public final class Kcert {
         cl.addSubcommand(CaCommand.commandLine());
       }
     }
+    HelpLayout.install(cl);
+    cl.setParameterExceptionHandler(Kcert::usageError);
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> reportError(ex, commandLine.getErr(), root.stacktrace));
     cl.setExitCodeExceptionMapper(
         ex -> ex instanceof CommandLine.ParameterException ? ExitCodes.USAGE : ExitCodes.ERROR);
     return cl;
+  }
+
+  /**
+   * A usage error: its one line, picocli's suggestions for a mistyped name, and where to read more;
+   * not the whole help, which would bury the line that matters.
+   */
+  static int usageError(CommandLine.ParameterException ex, String[] args) {
+    CommandLine cmd = ex.getCommandLine();
+    PrintWriter err = cmd.getErr();
+    err.println(ex.getMessage());
+    CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+    err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+    err.flush();
+    return ExitCodes.USAGE;
   }
 
   /** The subcommands of {@code kcert certs}, named as their annotations name them, in help order. */

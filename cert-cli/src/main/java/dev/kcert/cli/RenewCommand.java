@@ -13,12 +13,14 @@ import dev.kcert.core.renewal.FileOps;
 import dev.kcert.core.renewal.Installer;
 import dev.kcert.core.renewal.RenewalPlanner;
 import dev.kcert.core.renewal.RenewalPlanner.Item;
+import dev.kcert.core.renewal.RenewalPlanner.Status;
 import dev.kcert.core.renewal.Renewer;
 import dev.kcert.core.renewal.RunLock;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -145,9 +147,18 @@ public final class RenewCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     checkUsage();
+    try {
+      RenewalPlanner.select(name); // an unknown name or a CA is a usage error
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
     config = configOptions.resolve(dirs, true, err);
     boolean externalEtcd = ConfigOptions.externalEtcd(config, dirs.layout(config));
-    List<CatalogueEntry> entries = RenewalPlanner.select(name, externalEtcd);
+    // kubeadm's order: sorted by name
+    List<CatalogueEntry> entries =
+        RenewalPlanner.select(name, externalEtcd).stream()
+            .sorted(Comparator.comparing(CatalogueEntry::name))
+            .toList();
     if (externalEtcd && RenewalPlanner.ALL.equals(name)) {
       out.println(
           "etcd is external"
@@ -166,12 +177,7 @@ public final class RenewCommand implements Callable<Integer> {
     if (dryRun) {
       return dryRun(entries, clock, out, err);
     }
-    RunLock lock = RunLock.acquire(RenewOutput.backupParent(dirs.kubeconfigDir()));
-    try {
-      return renew(entries, clock, out, err);
-    } finally {
-      lock.close();
-    }
+    return renew(entries, clock, out, err);
   }
 
   private int dryRun(List<CatalogueEntry> entries, Clock clock, PrintWriter out, PrintWriter err) {
@@ -219,41 +225,68 @@ public final class RenewCommand implements Callable<Integer> {
     return plan;
   }
 
+  /**
+   * Plans first and takes the lock (creating {@code <kubeconfig-dir>/tmp}) only when there is
+   * something to write: a run that renews nothing leaves the disk as it was. A run that stopped
+   * half-way is something to write: it is undone under the lock before planning.
+   */
   private int renew(List<CatalogueEntry> entries, Clock clock, PrintWriter out, PrintWriter err) {
     Installer installer = new Installer(FileOps.system());
-    RenewOutput.recover(installer, dirs.layout(config), err);
-    RenewalPlanner.Plan plan = plan(entries, clock, err);
-    for (Item i : plan.items()) {
-      String skip = skipMessage(i);
-      if (skip != null) {
-        out.println(skip);
+    PkiLayout layout = dirs.layout(config);
+    RenewalPlanner.Plan plan = null;
+    if (installer.interrupted(layout).isEmpty()) {
+      plan = plan(entries, clock, err);
+      if (plan.renewals().isEmpty()) {
+        return nothingToRenew(plan, out);
       }
     }
-    if (plan.renewals().isEmpty()) {
-      out.println("Nothing to renew; nothing was written.");
+    RunLock lock = RunLock.acquire(Installer.backupParent(layout));
+    try {
+      if (RenewOutput.recover(installer, layout, err) > 0 || plan == null) {
+        plan = plan(entries, clock, err); // the files have changed since
+        if (plan.renewals().isEmpty()) {
+          return nothingToRenew(plan, out);
+        }
+      }
+      Installer.Result result = installer.install(layout, clock.instant(), plan.changes());
+      out.println("Backed up the files that were replaced to " + result.backupDir());
+      for (Item i : plan.items()) {
+        out.println(line(i));
+      }
+      List<CatalogueEntry> renewed = plan.renewals().stream().map(Item::entry).toList();
+      out.println();
+      if (restart.restart) {
+        out.println("Done renewing certificates.");
+        out.flush();
+        return restart.run(
+            layout, renewed, result.backupDir(),
+            () -> installer.rollBack(layout, result.backupDir()),
+            clock, out, err);
+      }
+      out.println("Done renewing certificates." + RenewOutput.restartAdvice(renewed));
       out.flush();
-      return ExitCodes.NOTHING_TO_DO;
+      return ExitCodes.OK;
+    } finally {
+      lock.close();
     }
+  }
+
+  /**
+   * Nothing was written. As kubeadm, a PKI whose CAs are all external is not a failure: its lines
+   * say why nothing was renewed and the exit code is 0; otherwise (missing, not due) 5.
+   */
+  private int nothingToRenew(RenewalPlanner.Plan plan, PrintWriter out) {
+    for (Item i : plan.items()) {
+      out.println(line(i));
+    }
+    boolean external = plan.items().stream().anyMatch(i -> i.status() == Status.EXTERNAL_CA);
+    boolean allExternal =
+        external
+            && plan.items().stream()
+                .allMatch(i -> i.status() == Status.EXTERNAL_CA || i.status() == Status.MISSING);
+    out.println("Nothing to renew; nothing was written.");
     out.flush();
-    Installer.Result result =
-        installer.install(dirs.layout(config), clock.instant(), plan.changes());
-    out.println("Backed up the files that were replaced to " + result.backupDir());
-    for (Item i : plan.renewals()) {
-      out.println(i.entry().longName() + " renewed");
-    }
-    out.println();
-    out.println("Done renewing certificates.");
-    List<CatalogueEntry> renewed = plan.renewals().stream().map(Item::entry).toList();
-    if (restart.restart) {
-      out.flush();
-      return restart.run(
-          dirs.layout(config), renewed, result.backupDir(),
-          () -> installer.rollBack(dirs.layout(config), result.backupDir()),
-          clock, out, err);
-    }
-    RenewOutput.restartHint(renewed, out);
-    out.flush();
-    return ExitCodes.OK;
+    return allExternal ? ExitCodes.OK : ExitCodes.NOTHING_TO_DO;
   }
 
   /**
@@ -268,6 +301,10 @@ public final class RenewCommand implements Callable<Integer> {
   }
 
   private void checkUsage() {
+    if (validity != null && (validity.isZero() || validity.isNegative())) {
+      throw new ParameterException(
+          spec.commandLine(), "Invalid value for option '--validity': must be longer than 0s");
+    }
     if (reuseKey && keyAlgorithm != null) {
       throw new ParameterException(
           spec.commandLine(), "--reuse-key and --key-algorithm exclude each other");
@@ -325,13 +362,14 @@ public final class RenewCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  private String skipMessage(Item i) {
+  /** kubeadm's line for an entry ({@code MISSING!}, {@code Detected external}, {@code renewed}). */
+  private String line(Item i) {
     return switch (i.status()) {
-      case RENEW -> null;
-      case MISSING -> i.entry().name() + ": " + i.file() + " is missing; skipped";
+      case RENEW -> i.entry().longName() + " renewed";
+      case MISSING -> "MISSING! " + i.entry().longName();
       case EXTERNAL_CA ->
           "Detected external "
-              + i.entry().caName()
+              + RenewOutput.caBaseName(i.entry().caName())
               + ", "
               + i.entry().longName()
               + " can't be renewed";

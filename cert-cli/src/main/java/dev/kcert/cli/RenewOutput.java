@@ -25,9 +25,10 @@ final class RenewOutput {
     return kubeconfigDir.resolve("tmp");
   }
 
-  /** Restores the files of runs that stopped half-way, and says so. */
-  static void recover(Installer installer, PkiLayout layout, PrintWriter err) {
-    for (Installer.Recovery r : installer.recover(layout)) {
+  /** Restores the files of runs that stopped half-way, says so, and counts the runs undone. */
+  static int recover(Installer installer, PkiLayout layout, PrintWriter err) {
+    List<Installer.Recovery> undone = installer.recover(layout);
+    for (Installer.Recovery r : undone) {
       err.println(
           "warning: an earlier run stopped half-way; restored the "
               + r.filesRestored()
@@ -35,6 +36,12 @@ final class RenewOutput {
               + " it had replaced from "
               + r.backupDir());
     }
+    return undone.size();
+  }
+
+  /** How kubeadm names a CA in its messages: its file's base name ({@code etcd/ca}). */
+  static String caBaseName(String caName) {
+    return "etcd-ca".equals(caName) ? "etcd/ca" : caName;
   }
 
   /** The components that read the given certificates and must be restarted to use new ones. */
@@ -61,13 +68,24 @@ final class RenewOutput {
   }
 
   static void restartHint(Collection<CatalogueEntry> changed, PrintWriter out) {
-    List<String> components = componentsToRestart(changed);
-    if (!components.isEmpty()) {
-      out.println(
-          "You must restart the "
-              + join(components)
-              + (components.size() == 1 ? ", so that it can" : ", so that they can")
-              + " use the new certificates.");
+    String advice = restartAdvice(changed);
+    if (!advice.isEmpty()) {
+      out.println(advice.substring(1));
     }
+  }
+
+  /**
+   * kubeadm's closing advice, {@code " You must restart the kube-apiserver, ..., so that they can
+   * use the new certificates."}, for the components that read what changed; empty when none does.
+   */
+  static String restartAdvice(Collection<CatalogueEntry> changed) {
+    List<String> components = componentsToRestart(changed);
+    if (components.isEmpty()) {
+      return "";
+    }
+    return " You must restart the "
+        + join(components)
+        + (components.size() == 1 ? ", so that it can" : ", so that they can")
+        + " use the new certificates.";
   }
 }

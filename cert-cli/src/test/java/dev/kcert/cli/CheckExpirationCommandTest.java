@@ -122,11 +122,70 @@ class CheckExpirationCommandTest {
   }
 
   @Test
-  void aMissingPkiFolderShowsEveryRowMissing() {
+  void aMissingPkiFolderIsAnErrorNamingItAndTheTableIsStillPrinted() {
+    Path certDir = tmp.resolve("nope/pki");
     Cli.Run r = Cli.run(AN_HOUR_LATER, "certs", "check-expiration",
-        "--cert-dir", tmp.resolve("nope/pki").toString(), "--kubeconfig-dir", tmp.resolve("nope").toString());
-    assertThat(r.code()).isZero();
+        "--cert-dir", certDir.toString(), "--kubeconfig-dir", tmp.resolve("nope").toString(),
+        "--fail-within", "7d");
+    assertThat(r.code()).isEqualTo(ExitCodes.ERROR);
     assertThat(r.out().lines().filter(l -> l.startsWith("!MISSING! "))).hasSize(14);
+    assertThat(r.err()).isEqualTo("error: " + certDir + ": no such folder (the certificate folder)\n");
+  }
+
+  @Test
+  void foldersWithoutAnyKubeadmFileAreAnError() throws Exception {
+    Path empty = Files.createDirectories(tmp.resolve("empty/pki"));
+    Cli.Run r = Cli.run(AN_HOUR_LATER, "certs", "check-expiration",
+        "--cert-dir", empty.toString(), "--kubeconfig-dir", empty.getParent().toString(), "-o", "json");
+    assertThat(r.code()).isEqualTo(ExitCodes.ERROR);
+    assertThat(r.out()).contains("\"missing\": true");
+    assertThat(r.err())
+        .isEqualTo("error: " + empty + ": no kubeadm certificate here, nor a kubeconfig file in "
+            + empty.getParent() + "\n");
+  }
+
+  @Test
+  void aCaThatIsNotACaIsAnInvalidRowInEveryFormat() throws Exception {
+    // front-proxy-client.crt put in place of front-proxy-ca.crt: a leaf where the CA should be
+    Files.copy(layout.certDir().resolve("front-proxy-client.crt"),
+        layout.certDir().resolve("front-proxy-ca.crt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    String why = layout.certDir().resolve("front-proxy-ca.crt")
+        + ": is not a CA certificate (basicConstraints CA:FALSE or absent)";
+    Cli.Run text = check();
+    assertThat(text.code()).isEqualTo(ExitCodes.ERROR);
+    assertThat(text.out()).contains("\n!INVALID! front-proxy-ca ");
+    assertThat(text.err()).contains("error: " + why + "\n");
+    JsonNode json = new ObjectMapper().readTree(check("-o", "json").out());
+    JsonNode ca = json.get("certificateAuthorities").get(2);
+    assertThat(ca.get("name").asText()).isEqualTo("front-proxy-ca");
+    assertThat(ca.get("error").asText()).isEqualTo(why);
+    assertThat(ca.get("expirationDate").isNull()).isTrue();
+    JsonNode yaml = new YAMLMapper().readTree(check("-o", "yaml").out());
+    assertThat(yaml.get("certificateAuthorities").get(2).get("error").asText()).isEqualTo(why);
+  }
+
+  @Test
+  void aLeafNotSignedByItsCaIsAnInvalidRow() throws Exception {
+    Path other = tmp.resolve("other");
+    TestPki.in(other).create();
+    Files.copy(other.resolve("pki/apiserver.crt"), layout.certDir().resolve("apiserver.crt"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    JsonNode json = new ObjectMapper().readTree(check("-o", "json").out());
+    JsonNode row = json.get("certificates").get(1);
+    assertThat(row.get("name").asText()).isEqualTo("apiserver");
+    assertThat(row.get("error").asText())
+        .isEqualTo(layout.certDir().resolve("apiserver.crt") + ": certificate is not signed by ca (ca.crt)");
+    assertThat(check().out()).contains("\n!INVALID! apiserver ");
+  }
+
+  @Test
+  void missingRowsCarryOnlyTheirNameAndMissing() throws Exception {
+    JsonNode json = new ObjectMapper().readTree(check("-o", "json").out());
+    JsonNode missing = json.get("certificates").get(json.get("certificates").size() - 1);
+    assertThat(missing.get("name").asText()).isEqualTo("super-admin.conf");
+    assertThat(missing.has("caName")).isFalse();
+    assertThat(missing.get("missing").asBoolean()).isTrue();
+    assertThat(missing.get("externallyManaged").asBoolean()).isFalse();
   }
 
   @Test

@@ -26,10 +26,10 @@ class DemoCommandIT {
                 + etc
                 + "\n")
         .contains(
-            "certificate for serving the Kubernetes API renewed\n"
-                + "certificate for the front proxy client renewed\n"
-                + "certificate embedded in the kubeconfig file for the admin to use and for kubeadm"
-                + " itself renewed\n")
+            "certificate embedded in the kubeconfig file for the admin to use and for kubeadm"
+                + " itself renewed\n"
+                + "certificate for serving the Kubernetes API renewed\n")
+        .contains("\ncertificate for the front proxy client renewed\n")
         .contains("(renew exited with 0: 0 means certificates were renewed)")
         .containsPattern("\nkube-apiserver +127\\.0\\.0\\.1:\\d+ +differs ")
         .contains("(check-served exited with 6: 6 means a component serves another certificate")

@@ -50,9 +50,9 @@ class InitCommandTest {
     X509Certificate apiserver = Certificates.readBundle(root.resolve("pki/apiserver.crt")).get(0);
     CertificateInfo info = CertificateInfo.of(apiserver);
     assertThat(info.dnsNames())
-        .containsExactly(
-            "cp-1", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
-            "kubernetes.default.svc.corp.local", "k8s.example.com", "api.example.com");
+        .containsExactly( // sorted, as kubeadm's RemoveDuplicateAltNames leaves them
+            "api.example.com", "cp-1", "k8s.example.com", "kubernetes", "kubernetes.default",
+            "kubernetes.default.svc", "kubernetes.default.svc.corp.local");
     assertThat(info.ipAddressStrings()).containsExactly("10.112.0.1", "10.0.0.10", "10.0.0.100");
     assertThat(info.notAfter()).isEqualTo(Cli.NOW.plus(java.time.Duration.ofDays(90)));
     X509Certificate ca = Certificates.readBundle(root.resolve("pki/ca.crt")).get(0);

@@ -41,24 +41,24 @@ class RenewCommandTest {
                 "\n",
                 "Backed up the files that were replaced to "
                     + root.resolve("tmp/kcert-backup-20261123T120000Z"),
-                "certificate for serving the Kubernetes API renewed",
-                "certificate for the API server to connect to kubelet renewed",
-                "certificate for the front proxy client renewed",
-                "certificate for serving etcd renewed",
-                "certificate for etcd nodes to communicate with each other renewed",
-                "certificate for liveness probes to healthcheck etcd renewed",
-                "certificate the apiserver uses to access etcd renewed",
                 "certificate embedded in the kubeconfig file for the admin to use and for kubeadm"
                     + " itself renewed",
-                "certificate embedded in the kubeconfig file for the super-admin renewed",
+                "certificate for serving the Kubernetes API renewed",
+                "certificate the apiserver uses to access etcd renewed",
+                "certificate for the API server to connect to kubelet renewed",
                 "certificate embedded in the kubeconfig file for the controller manager to use"
                     + " renewed",
+                "certificate for liveness probes to healthcheck etcd renewed",
+                "certificate for etcd nodes to communicate with each other renewed",
+                "certificate for serving etcd renewed",
+                "certificate for the front proxy client renewed",
                 "certificate embedded in the kubeconfig file for the scheduler manager to use"
                     + " renewed",
+                "certificate embedded in the kubeconfig file for the super-admin renewed",
                 "",
-                "Done renewing certificates.",
-                "You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and"
-                    + " etcd, so that they can use the new certificates.",
+                "Done renewing certificates. You must restart the kube-apiserver,"
+                    + " kube-controller-manager, kube-scheduler and etcd, so that they can use the"
+                    + " new certificates.",
                 ""));
     Run check =
         Cli.run(args(new String[] {"certs", "check-expiration", "--check-keys", "--warn-within", "300d"}, dirs(root)));
@@ -70,8 +70,8 @@ class RenewCommandTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "etcd-peer               | You must restart the etcd, so that it can use the new certificates.",
-        "scheduler.conf          | You must restart the kube-scheduler, so that it can use the new certificates.",
+        "etcd-peer               | Done renewing certificates. You must restart the etcd, so that it can use the new certificates.",
+        "scheduler.conf          | Done renewing certificates. You must restart the kube-scheduler, so that it can use the new certificates.",
         "admin.conf              | ''"
       })
   void singleRenewalNamesItsComponent(String name, String hint) {
@@ -90,7 +90,7 @@ class RenewCommandTest {
     List<String> rows = r.out().lines().map(l -> l.replaceAll(" {2,}", " | ").strip()).toList();
     assertThat(rows.get(0)).isEqualTo("CERTIFICATE | EXPIRES | NEW EXPIRY | ACTION");
     assertThat(rows.get(1))
-        .isEqualTo("apiserver | Jan 10, 2027 08:00 UTC | Dec 23, 2026 12:00 UTC | renew (new ECDSA-P256 key)");
+        .isEqualTo("admin.conf | Jan 10, 2027 08:00 UTC | Dec 23, 2026 12:00 UTC | renew (new ECDSA-P256 key)");
     assertThat(rows).hasSize(14).endsWith("", "Dry run: nothing was written.");
     assertThat(Cli.snapshot(root)).isEqualTo(before);
     assertThat(root.resolve("tmp")).doesNotExist();
@@ -103,22 +103,65 @@ class RenewCommandTest {
 
     assertThat(r.code()).isEqualTo(ExitCodes.NOTHING_TO_DO);
     assertThat(r.out())
-        .startsWith("apiserver: expires Jan 10, 2027 08:00 UTC, not within 30d; skipped\n")
+        .contains("\napiserver: expires Jan 10, 2027 08:00 UTC, not within 30d; skipped\n")
         .endsWith("Nothing to renew; nothing was written.\n");
     assertThat(Cli.snapshot(root)).isEqualTo(before);
+    assertThat(root.resolve("tmp")).as("no lock, no folder when nothing is written").doesNotExist();
 
     Run due = renew("all", "--renew-within", "60d");
     assertThat(due.code()).isEqualTo(ExitCodes.OK);
   }
 
   @Test
-  void validityBeyondTheCaIsWarnedAbout() {
+  void validityBeyondTheCaIsWarnedAboutAndCappedAtTheCa() throws Exception {
     Run r = renew("front-proxy-client", "--validity", "4000d");
     assertThat(r.code()).isEqualTo(ExitCodes.OK);
     assertThat(r.err())
         .isEqualTo(
-            "warning: front-proxy-client: the renewed certificate would be valid until"
-                + " 2037-11-05T12:00:00Z, after front-proxy-ca expires (2036-01-08T08:00:00Z)\n");
+            "warning: front-proxy-client: --validity would make it valid until"
+                + " 2037-11-05T12:00:00Z, after front-proxy-ca expires; the renewed certificate ends"
+                + " with its CA (2036-01-08T08:00:00Z)\n");
+    var renewed = dev.kcert.core.pem.Certificates.readBundle(root.resolve("pki/front-proxy-client.crt")).get(0);
+    var ca = dev.kcert.core.pem.Certificates.readBundle(root.resolve("pki/front-proxy-ca.crt")).get(0);
+    assertThat(renewed.getNotAfter()).isEqualTo(ca.getNotAfter());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "bogus      | unknown certificate 'bogus' (expected all or one of",
+        "etcd-ca    | etcd-ca is a certificate authority; CAs are not renewed",
+      })
+  void badNamesAreUsageErrorsWithOneLineAndWhereToReadMore(String name, String message) {
+    Map<String, String> before = Cli.snapshot(root);
+    Run r = renew(name);
+    assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+    List<String> lines = r.err().lines().toList();
+    assertThat(lines).hasSize(2);
+    assertThat(lines.get(0)).startsWith(message);
+    assertThat(lines.get(1)).isEqualTo("Try 'kcert certs renew --help' for more information.");
+    assertThat(r.out()).isEmpty();
+    assertThat(Cli.snapshot(root)).isEqualTo(before);
+  }
+
+  @Test
+  void zeroValidityIsAUsageError() {
+    Run r = renew("all", "--validity", "0s");
+    assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err())
+        .isEqualTo("Invalid value for option '--validity': must be longer than 0s\n"
+            + "Try 'kcert certs renew --help' for more information.\n");
+  }
+
+  @Test
+  void noPkiAtAllWritesNothing() {
+    Path none = root.resolve("none");
+    Run r = Cli.run("certs", "renew", "all", "--cert-dir", none.resolve("pki").toString(),
+        "--kubeconfig-dir", none.toString());
+    assertThat(r.code()).isEqualTo(ExitCodes.NOTHING_TO_DO);
+    assertThat(r.out()).startsWith("MISSING! certificate embedded in the kubeconfig file for the admin");
+    assertThat(none).doesNotExist();
   }
 
   @Test
@@ -163,16 +206,6 @@ class RenewCommandTest {
   }
 
   @Test
-  void caNamesAreRefused() {
-    Run r = renew("etcd-ca");
-    assertThat(r.code()).isEqualTo(ExitCodes.ERROR);
-    assertThat(r.err())
-        .isEqualTo(
-            "error: etcd-ca is a certificate authority; CAs are not renewed (only the certificates"
-                + " they sign)\n");
-  }
-
-  @Test
   void externalCaAndMissingFilesAreSkipped() throws Exception {
     Files.delete(root.resolve("pki/etcd/ca.key"));
     Files.delete(root.resolve("super-admin.conf"));
@@ -180,31 +213,47 @@ class RenewCommandTest {
 
     assertThat(r.code()).isEqualTo(ExitCodes.OK);
     assertThat(r.out())
-        .startsWith(
+        .startsWith("Backed up")
+        .contains(
             String.join(
                 "\n",
-                "Detected external etcd-ca, certificate for serving etcd can't be renewed",
-                "Detected external etcd-ca, certificate for etcd nodes to communicate with each other"
-                    + " can't be renewed",
-                "Detected external etcd-ca, certificate for liveness probes to healthcheck etcd"
-                    + " can't be renewed",
-                "Detected external etcd-ca, certificate the apiserver uses to access etcd can't be"
+                "certificate for serving the Kubernetes API renewed",
+                "Detected external etcd/ca, certificate the apiserver uses to access etcd can't be"
                     + " renewed",
-                "super-admin.conf: " + root.resolve("super-admin.conf") + " is missing; skipped",
-                "Backed up"))
+                "certificate for the API server to connect to kubelet renewed",
+                "certificate embedded in the kubeconfig file for the controller manager to use"
+                    + " renewed",
+                "Detected external etcd/ca, certificate for liveness probes to healthcheck etcd"
+                    + " can't be renewed",
+                "Detected external etcd/ca, certificate for etcd nodes to communicate with each"
+                    + " other can't be renewed",
+                "Detected external etcd/ca, certificate for serving etcd can't be renewed",
+                "certificate for the front proxy client renewed",
+                "certificate embedded in the kubeconfig file for the scheduler manager to use"
+                    + " renewed",
+                "MISSING! certificate embedded in the kubeconfig file for the super-admin",
+                ""))
         .endsWith(
-            "You must restart the kube-apiserver, kube-controller-manager and kube-scheduler, so"
-                + " that they can use the new certificates.\n");
+            "Done renewing certificates. You must restart the kube-apiserver,"
+                + " kube-controller-manager and kube-scheduler, so that they can use the new"
+                + " certificates.\n");
   }
 
   @Test
-  void nothingRenewableExitsFive() throws Exception {
+  void aFullyExternalPkiExitsZeroAsKubeadmAndWritesNothing() throws Exception {
     for (String ca : List.of("ca", "front-proxy-ca", "etcd/ca")) {
       Files.delete(root.resolve("pki/" + ca + ".key"));
     }
-    Run r = renew("all");
-    assertThat(r.code()).isEqualTo(ExitCodes.NOTHING_TO_DO);
-    assertThat(r.out()).endsWith("Nothing to renew; nothing was written.\n");
+    Map<String, String> before = Cli.snapshot(root);
+    Run r = renew("all", "--renew-within", "30d");
+    assertThat(r.code()).isEqualTo(ExitCodes.OK);
+    assertThat(r.out())
+        .startsWith("Detected external ca, certificate embedded in the kubeconfig file for the admin"
+            + " to use and for kubeadm itself can't be renewed\n")
+        .contains("\nDetected external etcd/ca, certificate for serving etcd can't be renewed\n")
+        .endsWith("Nothing to renew; nothing was written.\n");
+    assertThat(Cli.snapshot(root)).isEqualTo(before);
+    assertThat(root.resolve("tmp")).doesNotExist();
   }
 
   @Test
@@ -336,7 +385,7 @@ class RenewCommandTest {
 
     assertThat(r.code()).isEqualTo(ExitCodes.OK);
     assertThat(r.out())
-        .startsWith("Wrote " + csrDir.resolve("apiserver.key") + " and " + csrDir.resolve("apiserver.csr") + "\n")
+        .startsWith("Wrote " + csrDir.resolve("admin.conf.key") + " and " + csrDir.resolve("admin.conf.csr") + "\n")
         .contains("The PKI folder was not changed.")
         .contains("  kcert certs import --csr-dir " + csrDir);
     try (var files = Files.list(csrDir)) {
@@ -378,7 +427,7 @@ class RenewCommandTest {
     assertThat(r.out())
         .contains("Exit codes:")
         .contains(
-            "  5  nothing to renew: every selected certificate is missing, signed by an\n"
-                + "     external CA or not due within --renew-within; nothing was written\n");
+            "  5  nothing to renew: every selected certificate is missing or not due within\n"
+                + "     --renew-within; nothing was written\n");
   }
 }

@@ -15,16 +15,21 @@ import java.time.Duration;
 /**
  * The library in a dozen lines: lists what expires within a threshold in one node's PKI.
  *
- * <p>{@code mvn -q -pl examples -am exec:java -Dexec.mainClass=dev.kcert.examples.ListExpiring
- * -Dexec.args="/etc/kubernetes 30d"}
+ * <p>{@code mvn -q -pl examples -am process-classes -Prun -Dexample=ListExpiring
+ * -Dexample.args="/etc/kubernetes 30d"}
  */
 public final class ListExpiring {
   private ListExpiring() {}
 
   public static void main(String[] args) {
+    System.exit(run(args, System.out));
+  }
+
+  /** The command line: {@code [DIR [DURATION]]}; the exit code is how many are due. */
+  static int run(String[] args, PrintStream out) {
     Path root = Path.of(args.length > 0 ? args[0] : "/etc/kubernetes");
     Duration within = Durations.parse(args.length > 1 ? args[1] : "30d");
-    System.exit(list(root, within, Clock.systemUTC(), System.out));
+    return list(root, within, Clock.systemUTC(), out);
   }
 
   /** Prints one line per certificate due within {@code within}; returns how many there were. */

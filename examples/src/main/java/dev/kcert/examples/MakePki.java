@@ -11,19 +11,25 @@ import java.time.Clock;
 /**
  * Makes a kubeadm-shaped PKI for one node with the library, as {@code kcert certs init} does.
  *
- * <p>{@code mvn -q -pl examples -am exec:java -Dexec.mainClass=dev.kcert.examples.MakePki
- * -Dexec.args="/tmp/etc-kubernetes cp-1 10.0.0.10"}
+ * <p>{@code mvn -q -pl examples -am process-classes -Prun -Dexample=MakePki
+ * -Dexample.args="/tmp/etc-kubernetes cp-1 10.0.0.10"}
  */
 public final class MakePki {
   private MakePki() {}
 
   public static void main(String[] args) {
+    System.exit(run(args, System.out));
+  }
+
+  /** The command line: {@code DIR NODE-NAME ADVERTISE-ADDRESS}. */
+  static int run(String[] args, java.io.PrintStream out) {
     if (args.length != 3) {
-      System.err.println("usage: MakePki DIR NODE-NAME ADVERTISE-ADDRESS");
-      System.exit(2);
+      out.println("usage: MakePki DIR NODE-NAME ADVERTISE-ADDRESS");
+      return 2;
     }
     PkiGenerator.Plan plan = make(Path.of(args[0]), NodeParameters.of(args[1], args[2]), Clock.systemUTC());
-    System.out.println("wrote " + plan.files().size() + " files below " + args[0]);
+    out.println("wrote " + plan.files().size() + " files below " + args[0]);
+    return 0;
   }
 
   static PkiGenerator.Plan make(Path root, NodeParameters node, Clock clock) {

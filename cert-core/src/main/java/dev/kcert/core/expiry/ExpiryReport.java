@@ -46,9 +46,13 @@ public record ExpiryReport(
   }
 
   private static ExpiryEntry entry(InventoryRow r, Instant now) {
+    if (r.isMissing()) {
+      // as kubeadm: a missing row carries its name and missing: true, nothing else
+      return new ExpiryEntry(r.name(), null, 0, "", false, true, null);
+    }
     if (!r.isPresent()) {
       return new ExpiryEntry(
-          r.name(), null, 0, r.entry().caName(), r.externallyManaged(), r.isMissing(), r.error());
+          r.name(), null, 0, r.entry().caName(), r.externallyManaged(), false, r.error());
     }
     Instant notAfter = r.certificate().getNotAfter().toInstant();
     return new ExpiryEntry(

@@ -86,7 +86,64 @@ public final class PkiInventory {
     }
     authorities.sort(Comparator.comparing(InventoryRow::name));
     certificates.sort(Comparator.comparing(InventoryRow::name));
-    return new Inventory(authorities, certificates, problems);
+    checkSomethingFound(authorities, certificates);
+    return new Inventory(withErrors(authorities), withErrors(certificates), problems);
+  }
+
+  /**
+   * A wrong path must not pass as a node with nothing on it: a certificate folder that is not
+   * there, or folders without a single kubeadm file, are an error of their own (the rows are still
+   * reported, all missing, as kubeadm reports them).
+   */
+  private void checkSomethingFound(List<InventoryRow> authorities, List<InventoryRow> certificates) {
+    if (kind(layout.certDir()) != FileKind.DIRECTORY) {
+      problems.add(
+          new Problem(
+              Severity.ERROR,
+              "",
+              layout.certDir()
+                  + (kind(layout.certDir()) == FileKind.MISSING
+                      ? ": no such folder"
+                      : ": not a folder")
+                  + " (the certificate folder)"));
+    } else if (authorities.stream().allMatch(InventoryRow::isMissing)
+        && certificates.stream().allMatch(InventoryRow::isMissing)) {
+      problems.add(
+          new Problem(
+              Severity.ERROR,
+              "",
+              layout.certDir()
+                  + ": no kubeadm certificate here, nor a kubeconfig file in "
+                  + layout.kubeconfigDir()));
+    }
+  }
+
+  /**
+   * Every error about a row's files goes into the row, as the report shows it: a readable
+   * certificate that is not a CA, is not signed by its CA or does not match its key is shown as
+   * invalid, with the first such error. Rows are judged on their own: the issuer checks above ran
+   * against the CA certificates as read.
+   */
+  private List<InventoryRow> withErrors(List<InventoryRow> rows) {
+    List<InventoryRow> out = new ArrayList<>(rows.size());
+    for (InventoryRow r : rows) {
+      String error = r.isPresent() ? firstError(r.name()) : null;
+      out.add(
+          error == null
+              ? r
+              : new InventoryRow(
+                  r.entry(), r.file(), RowStatus.INVALID, null, r.externallyManaged(), error));
+    }
+    return out;
+  }
+
+  private String firstError(String entry) {
+    for (Problem p : problems) {
+      if (p.isError() && p.entry().equals(entry)) {
+        return p.message();
+      }
+    }
+    return null;
   }
 
   private InventoryRow readCa(CatalogueEntry ca) {
@@ -160,7 +217,7 @@ public final class PkiInventory {
       CredentialRef certRef = creds.clientCertificate();
       if (certRef == null) {
         throw KcertException.about(
-            file, "user \"" + creds.userName() + "\" has no client certificate");
+            file, "user " + KcertException.shown(creds.userName()) + " has no client certificate");
       }
       cert = Certificates.parseBundle(certRef.load(), certRef.describe()).get(0);
     } catch (KcertException e) {
@@ -171,7 +228,7 @@ public final class PkiInventory {
     if (options.checkKeys()) {
       CredentialRef keyRef = creds.clientKey();
       if (keyRef == null) {
-        error(kc, file + ": user \"" + creds.userName() + "\" has no client key");
+        error(kc, file + ": user " + KcertException.shown(creds.userName()) + " has no client key");
       } else {
         checkKey(kc, keyRef.describe(), keyRef::load, cert);
       }

@@ -13,6 +13,8 @@ import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.Tag;
 import org.yaml.snakeyaml.representer.Representer;
@@ -58,12 +60,42 @@ public final class Kubeconfig {
         node = LOADER.get().load(new String(yaml, StandardCharsets.UTF_8));
       }
     } catch (YAMLException e) {
-      throw KcertException.about(file, "not a valid kubeconfig: " + KcertException.oneLine(e), e);
+      throw KcertException.about(file, "not a valid kubeconfig: " + problem(e), e);
     }
     if (!(node instanceof Map<?, ?> map)) {
       throw KcertException.about(file, "not a valid kubeconfig: not a YAML mapping");
     }
     return new Kubeconfig(file, cast(map));
+  }
+
+  /**
+   * What is wrong with the YAML, without a word of its text: SnakeYAML's messages quote the
+   * offending input (a tag, a token, a snippet of the line), which in a kubeconfig may be a private
+   * key. Kept: the kind of problem up to the first quote or colon, and the line and column.
+   */
+  static String problem(YAMLException e) {
+    String problem = e.getMessage();
+    String where = "";
+    if (e instanceof MarkedYAMLException marked) {
+      problem = marked.getProblem();
+      Mark mark = marked.getProblemMark() != null ? marked.getProblemMark() : marked.getContextMark();
+      if (mark != null) {
+        where = " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
+      }
+    }
+    String kind = problem == null ? "" : problem;
+    int cut = kind.length();
+    for (char c : new char[] {':', '\'', '"', '\n', '`'}) {
+      int i = kind.indexOf(c);
+      if (i >= 0 && i < cut) {
+        cut = i;
+      }
+    }
+    kind = KcertException.oneLine(new YAMLException(kind.substring(0, cut)));
+    if (kind.equals("unreadable data")) {
+      kind = "YAML syntax error";
+    }
+    return kind + where;
   }
 
   /**
@@ -143,8 +175,9 @@ public final class Kubeconfig {
     Map<String, Object> context = named("contexts", current, "context", "current-context");
     String clusterName = text(context, "cluster");
     String userName = text(context, "user");
-    Map<String, Object> cluster = named("clusters", clusterName, "cluster", "context " + current);
-    Map<String, Object> user = named("users", userName, "user", "context " + current);
+    String referrer = "context " + KcertException.shown(current);
+    Map<String, Object> cluster = named("clusters", clusterName, "cluster", referrer);
+    Map<String, Object> user = named("users", userName, "user", referrer);
     return new KubeconfigCredentials(
         current,
         clusterName,
@@ -162,7 +195,7 @@ public final class Kubeconfig {
    */
   public void embedClientCredentials(byte[] certPem, byte[] keyPem, byte[] caPem) {
     KubeconfigCredentials creds = credentials();
-    String referrer = "context " + creds.contextName();
+    String referrer = "context " + KcertException.shown(creds.contextName());
     Map<String, Object> user = named("users", creds.userName(), "user", referrer);
     replaceField(user, "client-certificate", "client-certificate-data", base64(certPem));
     replaceField(user, "client-key", "client-key-data", base64(keyPem));
@@ -204,6 +237,11 @@ public final class Kubeconfig {
   private static Yaml yaml() {
     LoaderOptions loader = new LoaderOptions();
     loader.setAllowDuplicateKeys(false);
+    // bounds for hostile files: no more text than a file may hold, kubectl-like nesting, no alias
+    // bombs (kubeconfigs use neither aliases nor deep nesting)
+    loader.setCodePointLimit(Pem.MAX_FILE_BYTES);
+    loader.setNestingDepthLimit(32);
+    loader.setMaxAliasesForCollections(16);
     DumperOptions dumper = new DumperOptions();
     dumper.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
     dumper.setIndent(2);
@@ -246,12 +284,15 @@ public final class Kubeconfig {
             return cast(inner);
           }
           throw KcertException.about(
-              file, listField + " entry \"" + name + "\" has no " + innerField + " field");
+              file,
+              listField + " entry " + KcertException.shown(name) + " has no " + innerField + " field");
         }
       }
     }
     throw KcertException.about(
-        file, referrer + " refers to " + innerField + " \"" + name + "\", which is not in the file");
+        file,
+        referrer + " refers to " + innerField + " " + KcertException.shown(name)
+            + ", which is not in the file");
   }
 
   private CredentialRef ref(Map<String, Object> obj, String field, String where) {

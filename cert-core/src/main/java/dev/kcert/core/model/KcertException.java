@@ -1,6 +1,7 @@
 package dev.kcert.core.model;
 
 import java.nio.file.Path;
+import java.util.regex.Pattern;
 
 /**
  * A failure that a user can act on: the message is one line that names the file or object and the
@@ -26,13 +27,60 @@ public class KcertException extends RuntimeException {
     return new KcertException(file + ": " + reason, cause);
   }
 
-  /** The text of a cause, trimmed to one line, for messages that wrap library exceptions. */
+  /** A qualified Java exception class name, as library messages embed their causes. */
+  private static final Pattern CLASS_NAME =
+      Pattern.compile("(?:[A-Za-z_$][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error)\\b:?\\s*");
+
+  /**
+   * A run of base64 long enough to be key or certificate material: 24 characters or more of its
+   * alphabet, with capitals, small letters and digits (a path, which starts with a slash or lacks
+   * one of the three, is left alone).
+   */
+  private static final Pattern MATERIAL = Pattern.compile("[A-Za-z0-9+/=]{24,}");
+
+  private static final int MAX_REASON = 300;
+
+  /**
+   * A name read from a file (a context, user or cluster name) as a message may show it: as it is
+   * when short and plain, else described, since a name field can hold anything, a key included.
+   */
+  public static String shown(String name) {
+    if (name.length() <= 64
+        && name.chars().noneMatch(Character::isISOControl)
+        && !MATERIAL.matcher(name).results().anyMatch(r -> looksLikeMaterial(r.group()))) {
+      return "\"" + name + "\"";
+    }
+    return "(a " + name.length() + "-character name)";
+  }
+
+  private static boolean looksLikeMaterial(String run) {
+    return !run.startsWith("/")
+        && run.chars().anyMatch(Character::isUpperCase)
+        && run.chars().anyMatch(Character::isLowerCase)
+        && run.chars().anyMatch(Character::isDigit);
+  }
+
+  /**
+   * The text of a library exception as a reason a user can read: one line, no Java class names,
+   * nothing long enough to be key material (library messages may quote the input they choked on),
+   * at most 300 characters. Use it for every cause whose message kcert did not write itself.
+   */
   public static String oneLine(Throwable t) {
     String m = t.getMessage();
-    if (m == null || m.isBlank()) {
-      m = t.getClass().getSimpleName();
+    if (m == null) {
+      m = "";
     }
     int nl = m.indexOf('\n');
-    return (nl >= 0 ? m.substring(0, nl) : m).trim();
+    m = nl >= 0 ? m.substring(0, nl) : m;
+    m = CLASS_NAME.matcher(m).replaceAll("");
+    m = MATERIAL.matcher(m).replaceAll(r -> looksLikeMaterial(r.group()) ? "..." : "$0");
+    m = m.replaceAll("\\p{Cntrl}", "?").trim();
+    if (m.length() > MAX_REASON) {
+      m = m.substring(0, MAX_REASON) + "...";
+    }
+    if (m.isEmpty() || m.equals("...")) {
+      return t instanceof java.io.EOFException ? "unexpected end of data" : "unreadable data";
+    }
+    return m;
   }
 }

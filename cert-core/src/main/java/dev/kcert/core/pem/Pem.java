@@ -2,11 +2,13 @@ package dev.kcert.core.pem;
 
 import dev.kcert.core.model.KcertException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -21,24 +23,50 @@ public final class Pem {
   private Pem() {}
 
   /**
-   * Reads a whole file, with one-line errors for the usual causes.
+   * The largest file kcert reads: a kubeconfig or a certificate bundle is a few kilobytes; a
+   * megabyte leaves room for long CA bundles and keeps a stray log or disk image from filling the
+   * heap or the YAML scanner.
+   */
+  public static final int MAX_FILE_BYTES = 1 << 20;
+
+  /**
+   * Reads a whole regular file of at most {@link #MAX_FILE_BYTES}, with one-line errors for the
+   * usual causes. Anything else in a file's place (a FIFO, a device such as {@code /dev/zero}, a
+   * socket) is refused before it is opened, so that it can neither block nor stream forever.
    *
-   * @throws KcertException when the file is missing, a directory, or unreadable
+   * @throws KcertException when the file is missing, not a regular file, too large, or unreadable
    */
   public static byte[] readFile(Path file) {
     try {
-      return Files.readAllBytes(file);
+      BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
+      if (attrs.isDirectory()) {
+        throw KcertException.about(file, "is a directory, not a file");
+      }
+      if (!attrs.isRegularFile()) {
+        throw KcertException.about(file, "is not a regular file (a device, FIFO or socket)");
+      }
+      if (attrs.size() > MAX_FILE_BYTES) {
+        throw tooLarge(file);
+      }
+      try (InputStream in = Files.newInputStream(file)) {
+        byte[] data = in.readNBytes(MAX_FILE_BYTES + 1);
+        if (data.length > MAX_FILE_BYTES) {
+          throw tooLarge(file); // grew since it was looked at
+        }
+        return data;
+      }
     } catch (NoSuchFileException e) {
       throw KcertException.about(file, "no such file", e);
     } catch (AccessDeniedException e) {
       throw KcertException.about(file, "permission denied", e);
     } catch (IOException e) {
-      // asked only now: a directory opens, and fails at the first read
-      if (Files.isDirectory(file)) {
-        throw KcertException.about(file, "is a directory, not a file");
-      }
       throw KcertException.about(file, "cannot read: " + KcertException.oneLine(e), e);
     }
+  }
+
+  private static KcertException tooLarge(Path file) {
+    return KcertException.about(
+        file, "larger than " + (MAX_FILE_BYTES >> 20) + " MiB, too large for a certificate, key or kubeconfig");
   }
 
   /**
@@ -62,30 +90,39 @@ public final class Pem {
         throw new KcertException(source + ": malformed PEM header line");
       }
       String type = text.substring(begin + BEGIN.length(), typeEnd);
+      String label = label(type);
       String endMarker = END + type + DASHES;
       int end = text.indexOf(endMarker, typeEnd);
       if (end < 0) {
         throw new KcertException(
-            source + ": truncated PEM block (BEGIN " + type + " without END " + type + ")");
+            source + ": truncated PEM block (BEGIN " + label + " without END " + label + ")");
       }
       String body = text.substring(typeEnd + DASHES.length(), end);
       if (body.contains(":")) {
         throw new KcertException(
-            source + ": encrypted or annotated PEM block " + type + " is not supported");
+            source + ": encrypted or annotated PEM block " + label + " is not supported");
       }
       byte[] der;
       try {
         der = decodeBase64(body);
       } catch (IllegalArgumentException e) {
-        throw new KcertException(source + ": invalid base64 in PEM block " + type, e);
+        throw new KcertException(source + ": invalid base64 in PEM block " + label);
       }
       if (der.length == 0) {
-        throw new KcertException(source + ": empty PEM block " + type);
+        throw new KcertException(source + ": empty PEM block " + label);
       }
       blocks.add(new PemBlock(type, der));
       pos = end + endMarker.length();
     }
     return blocks;
+  }
+
+  /**
+   * A PEM label as messages may show it: file content, so only a plain label (capital letters,
+   * digits and spaces, as RFC 7468 labels are) is repeated; anything else is described.
+   */
+  static String label(String type) {
+    return type.length() <= 40 && type.matches("[A-Z0-9 ]+") ? type : "(with an unusual label)";
   }
 
   /**

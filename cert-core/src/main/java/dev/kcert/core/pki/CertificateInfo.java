@@ -115,7 +115,7 @@ public record CertificateInfo(
       }
       return List.copyOf(values);
     } catch (InvalidNameException e) {
-      throw new IllegalArgumentException("malformed distinguished name " + principal, e);
+      throw new IllegalArgumentException("malformed distinguished name", e);
     }
   }
 

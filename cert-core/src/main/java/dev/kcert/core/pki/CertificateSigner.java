@@ -95,24 +95,10 @@ public final class CertificateSigner {
               Date.from(t.notAfter()),
               subject,
               subjectKey);
-      int usage = KeyUsage.digitalSignature | KeyUsage.keyEncipherment;
-      if (t.ca()) {
-        usage |= KeyUsage.keyCertSign;
-      }
-      b.addExtension(Extension.keyUsage, true, new KeyUsage(usage));
-      if (!t.extKeyUsages().isEmpty()) {
-        List<KeyPurposeId> purposes = new ArrayList<>();
-        // a stable order: server auth before client auth, as kubeadm writes them
-        for (ExtendedKeyUsage u : ExtendedKeyUsage.values()) {
-          if (t.extKeyUsages().contains(u)) {
-            purposes.add(
-                KeyPurposeId.getInstance(new org.bouncycastle.asn1.ASN1ObjectIdentifier(u.oid())));
-          }
-        }
-        b.addExtension(
-            Extension.extendedKeyUsage,
-            false,
-            new org.bouncycastle.asn1.x509.ExtendedKeyUsage(purposes.toArray(new KeyPurposeId[0])));
+      b.addExtension(keyUsage(t.ca()));
+      Extension eku = extendedKeyUsage(t.extKeyUsages());
+      if (eku != null) {
+        b.addExtension(eku);
       }
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(t.ca()));
       if (t.ca()) {
@@ -143,6 +129,43 @@ public final class CertificateSigner {
     }
   }
 
+  /** kubeadm's key usage: digitalSignature and keyEncipherment, plus keyCertSign for a CA. */
+  public static Extension keyUsage(boolean ca) {
+    int usage = KeyUsage.digitalSignature | KeyUsage.keyEncipherment;
+    if (ca) {
+      usage |= KeyUsage.keyCertSign;
+    }
+    try {
+      return new Extension(Extension.keyUsage, true, new KeyUsage(usage).getEncoded());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** The extended key usage extension, server auth before client auth; null when none. */
+  public static Extension extendedKeyUsage(java.util.Set<ExtendedKeyUsage> usages) {
+    if (usages.isEmpty()) {
+      return null;
+    }
+    List<KeyPurposeId> purposes = new ArrayList<>();
+    // a stable order: server auth before client auth, as kubeadm writes them
+    for (ExtendedKeyUsage u : ExtendedKeyUsage.values()) {
+      if (usages.contains(u)) {
+        purposes.add(
+            KeyPurposeId.getInstance(new org.bouncycastle.asn1.ASN1ObjectIdentifier(u.oid())));
+      }
+    }
+    try {
+      return new Extension(
+          Extension.extendedKeyUsage,
+          false,
+          new org.bouncycastle.asn1.x509.ExtendedKeyUsage(purposes.toArray(new KeyPurposeId[0]))
+              .getEncoded());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** The subject as kubeadm (Go's pkix.Name) encodes it: O values first, then CN. */
   static X500Name name(CertificateTemplate t) {
     return name(t.commonName(), t.organizations());
@@ -159,12 +182,29 @@ public final class CertificateSigner {
   }
 
   /** DNS names, then IP addresses, as a SAN extension's value; {@code null} when there are none. */
+  /** DNS names as kubeadm's {@code RemoveDuplicateAltNames} leaves them: sorted, each once. */
+  public static List<String> uniqueDnsNames(List<String> dnsNames) {
+    return List.copyOf(new java.util.TreeSet<>(dnsNames));
+  }
+
+  /**
+   * IP addresses as kubeadm's {@code RemoveDuplicateAltNames} leaves them: each once, in their
+   * first order (a real v1.9 certificate carries the same IP twice).
+   */
+  public static List<InetAddress> uniqueIpAddresses(List<InetAddress> ipAddresses) {
+    java.util.Map<String, InetAddress> seen = new java.util.LinkedHashMap<>();
+    for (InetAddress ip : ipAddresses) {
+      seen.putIfAbsent(ip.getHostAddress(), ip);
+    }
+    return List.copyOf(seen.values());
+  }
+
   public static GeneralNames subjectAltNames(List<String> dnsNames, List<InetAddress> ipAddresses) {
     List<GeneralName> names = new ArrayList<>();
-    for (String dns : dnsNames) {
+    for (String dns : uniqueDnsNames(dnsNames)) {
       names.add(new GeneralName(GeneralName.dNSName, dns));
     }
-    for (InetAddress ip : ipAddresses) {
+    for (InetAddress ip : uniqueIpAddresses(ipAddresses)) {
       names.add(new GeneralName(GeneralName.iPAddress, new DEROctetString(ip.getAddress())));
     }
     return names.isEmpty() ? null : new GeneralNames(names.toArray(new GeneralName[0]));

@@ -5,12 +5,19 @@ import dev.kcert.core.generate.PlannedFile;
 import dev.kcert.core.keys.KeyAlgorithm;
 import dev.kcert.core.keys.KeyMaker;
 import dev.kcert.core.model.CatalogueEntry;
+import dev.kcert.core.model.KcertException;
 import dev.kcert.core.pem.PrivateKeys;
 import dev.kcert.core.pki.AtomicFiles;
 import dev.kcert.core.pki.CertificateInfo;
 import dev.kcert.core.pki.PkiLayout;
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,7 +88,12 @@ public final class CsrPlanner {
         KeyPair pair = KeyMaker.await(keys.get(i));
         String csr =
             CsrBuilder.build(
-                info.commonName(), info.organizations(), info.dnsNames(), info.ipAddresses(), pair);
+                info.commonName(),
+                info.organizations(),
+                info.dnsNames(),
+                info.ipAddresses(),
+                info.extKeyUsages(),
+                pair);
         files.add(
             new CsrFiles(
                 e,
@@ -95,8 +107,8 @@ public final class CsrPlanner {
   }
 
   /**
-   * Writes a plan: keys (0600) and requests (0644). Refuses, before writing anything, when any of
-   * the files exists.
+   * Writes a plan as kubeadm's {@code WriteCSR} does: keys and requests 0600, in a folder created
+   * 0700 when it is not there. Refuses, before writing anything, when any of the files exists.
    */
   public static void write(Plan plan) {
     List<PlannedFile> files = new ArrayList<>();
@@ -104,8 +116,31 @@ public final class CsrPlanner {
       if (f.key() != null) {
         files.add(new PlannedFile(f.key(), f.keyPem(), AtomicFiles.PRIVATE));
       }
-      files.add(new PlannedFile(f.csr(), f.csrPem(), AtomicFiles.PUBLIC));
+      files.add(new PlannedFile(f.csr(), f.csrPem(), AtomicFiles.PRIVATE));
+    }
+    for (PlannedFile f : files) {
+      if (Files.exists(f.path(), LinkOption.NOFOLLOW_LINKS)) {
+        throw KcertException.about(f.path(), "already exists; refusing to overwrite it");
+      }
+    }
+    for (CsrFiles f : plan.files()) {
+      privateFolder(f.csr().toAbsolutePath().getParent());
     }
     PlannedFile.writeAllNew(files);
   }
+
+  /** Creates {@code dir} (and missing parents) with mode 0700, whatever the umask. */
+  static void privateFolder(Path dir) {
+    if (Files.isDirectory(dir)) {
+      return;
+    }
+    try {
+      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+      Files.setPosixFilePermissions(dir, OWNER_ONLY);
+    } catch (IOException e) {
+      throw KcertException.about(dir, "cannot create folder: " + KcertException.oneLine(e), e);
+    }
+  }
+
+  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
 }

@@ -48,7 +48,7 @@ record Existing(
     CredentialRef ref = creds.clientCertificate();
     if (ref == null) {
       throw KcertException.about(
-          file, "user \"" + creds.userName() + "\" has no client certificate");
+          file, "user " + KcertException.shown(creds.userName()) + " has no client certificate");
     }
     X509Certificate cert = Certificates.parseBundle(ref.load(), ref.describe()).get(0);
     return new Existing(entry, file, cert, kc);
@@ -71,7 +71,7 @@ record Existing(
     KubeconfigCredentials creds = kubeconfig.credentials();
     CredentialRef ref = creds.clientKey();
     if (ref == null) {
-      throw KcertException.about(file, "user \"" + creds.userName() + "\" has no client key");
+      throw KcertException.about(file, "user " + KcertException.shown(creds.userName()) + " has no client key");
     }
     return ref.load();
   }

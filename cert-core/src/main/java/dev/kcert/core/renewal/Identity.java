@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * What renewal must carry over from a certificate: subject CN and O values (in order), DNS and IP
- * SANs, extended key usages.
+ * SANs (without repeats, as kubeadm renews them), extended key usages.
  */
 public record Identity(
     String commonName,
@@ -19,8 +19,10 @@ public record Identity(
 
   public Identity {
     organizations = List.copyOf(organizations);
-    dnsNames = List.copyOf(dnsNames);
-    ipAddresses = List.copyOf(ipAddresses);
+    // compared as kubeadm writes them (RemoveDuplicateAltNames): DNS names sorted and each once,
+    // IP addresses each once
+    dnsNames = List.copyOf(new java.util.TreeSet<>(dnsNames));
+    ipAddresses = List.copyOf(new java.util.LinkedHashSet<>(ipAddresses));
     extKeyUsages = Set.copyOf(extKeyUsages);
   }
 

@@ -89,7 +89,12 @@ public final class NodeCsrPlanner {
       byte[] csr =
           ascii(
               CsrBuilder.build(
-                  t.commonName(), t.organizations(), t.dnsNames(), t.ipAddresses(), pair));
+                  t.commonName(),
+                  t.organizations(),
+                  t.dnsNames(),
+                  t.ipAddresses(),
+                  t.extKeyUsages(),
+                  pair));
       byte[] key = ascii(PrivateKeys.toPem(pair));
       if (e.isKubeconfig()) {
         Path file = layout.kubeconfigFile(e);
@@ -106,7 +111,7 @@ public final class NodeCsrPlanner {
       } else {
         files.add(new PlannedFile(layout.keyFile(e), key, AtomicFiles.PRIVATE));
       }
-      files.add(new PlannedFile(layout.csrFile(e), csr, AtomicFiles.PUBLIC));
+      files.add(new PlannedFile(layout.csrFile(e), csr, AtomicFiles.PRIVATE)); // kubeadm: 0600
     }
     return List.copyOf(files);
   }

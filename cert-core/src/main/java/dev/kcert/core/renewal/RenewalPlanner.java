@@ -235,16 +235,16 @@ public final class RenewalPlanner {
       Instant now,
       List<String> warnings) {
     CatalogueEntry e = ex.entry();
-    Instant newNotAfter = now.plus(o.validity());
-    if (newNotAfter.isAfter(ca.certificate().getNotAfter().toInstant())) {
+    Instant newNotAfter = Renewer.notAfter(now, o.validity(), ca.certificate());
+    if (now.plus(o.validity()).isAfter(newNotAfter)) {
       warnings.add(
           e.name()
-              + ": the renewed certificate would be valid until "
-              + newNotAfter
+              + ": --validity would make it valid until "
+              + now.plus(o.validity())
               + ", after "
               + ca.entry().name()
-              + " expires ("
-              + ca.certificate().getNotAfter().toInstant()
+              + " expires; the renewed certificate ends with its CA ("
+              + newNotAfter
               + ")");
     }
     if (!Certificates.isSignedBy(ex.certificate(), ca.certificate())) {

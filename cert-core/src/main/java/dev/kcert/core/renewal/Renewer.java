@@ -28,7 +28,17 @@ public final class Renewer {
   private Renewer() {}
 
   /**
-   * A renewed certificate for {@code newKey}.
+   * When a certificate renewed at {@code now} for {@code validity} expires: never after its CA, as
+   * kubeadm caps it (a certificate that outlives its CA is of no use once the CA has expired).
+   */
+  public static Instant notAfter(Instant now, Duration validity, X509Certificate caCert) {
+    Instant wanted = now.plus(validity);
+    Instant caEnd = caCert.getNotAfter().toInstant();
+    return wanted.isAfter(caEnd) ? caEnd : wanted;
+  }
+
+  /**
+   * A renewed certificate for {@code newKey}, valid until {@link #notAfter}.
    *
    * @param source names the old certificate in messages
    * @throws KcertException when the old certificate carries something renewal cannot copy
@@ -69,7 +79,7 @@ public final class Renewer {
             info.extKeyUsages(),
             false,
             now.minus(BACKDATE),
-            now.plus(validity));
+            notAfter(now, validity, caCert));
     return CertificateSigner.sign(t, newKey, caCert, caKey);
   }
 }

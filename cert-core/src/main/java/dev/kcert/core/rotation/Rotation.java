@@ -444,7 +444,7 @@ public final class Rotation {
         }
         KeyPair pair = r.keyAlgorithm().generate();
         CertificateInfo info = CertificateInfo.of(old);
-        byte[] csr = CsrBuilder.build(info.commonName(), info.organizations(), List.of(), List.of(), pair)
+        byte[] csr = CsrBuilder.buildCa(info.commonName(), info.organizations(), pair)
             .getBytes(StandardCharsets.US_ASCII);
         ops.createDirectories(dir(), PRIVATE_DIR);
         put(newKey(), PrivateKeys.toPem(pair).getBytes(StandardCharsets.US_ASCII), AtomicFiles.PRIVATE);

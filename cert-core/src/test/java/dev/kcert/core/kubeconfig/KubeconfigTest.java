@@ -164,7 +164,7 @@ class KubeconfigTest {
         "context missing|'current-context: x\\ncontexts: []'|current-context refers to context"
             + " \"x\", which is not in the file",
         "user missing|'current-context: x\\ncontexts:\\n- name: x\\n  context: {cluster: c, user:"
-            + " u}\\nclusters:\\n- name: c\\n  cluster: {server: s}'|context x refers to user"
+            + " u}\\nclusters:\\n- name: c\\n  cluster: {server: s}'|context \"x\" refers to user"
             + " \"u\", which is not in the file",
         "garbage base64|'current-context: x\\ncontexts:\\n- name: x\\n  context: {cluster: c, user:"
             + " u}\\nclusters:\\n- name: c\\n  cluster: {server: s}\\nusers:\\n- name: u\\n  user:"

@@ -122,13 +122,16 @@ class RenewalOpensslIT {
                   .toString());
       assertThat(subject).isEqualTo(old);
     }
-    // the API server's request asks for its SANs and nothing else
+    // the API server's request asks for its SANs (DNS names sorted, as kubeadm's
+    // RemoveDuplicateAltNames leaves them) and kubeadm's usages
     String text = Openssl.ok(work, "req", "-noout", "-text", "-in", csrDir.resolve("apiserver.csr").toString());
     assertThat(text)
-        .contains("DNS:cp-1, DNS:kubernetes, DNS:kubernetes.default, DNS:kubernetes.default.svc,"
-            + " DNS:kubernetes.default.svc.cluster.local, DNS:k8s.example.com, DNS:api.example.com,"
+        .contains("DNS:api.example.com, DNS:cp-1, DNS:k8s.example.com, DNS:kubernetes,"
+            + " DNS:kubernetes.default, DNS:kubernetes.default.svc,"
+            + " DNS:kubernetes.default.svc.cluster.local,"
             + " IP Address:10.96.0.1, IP Address:10.0.0.10, IP Address:10.0.0.100")
-        .doesNotContain("Key Usage");
+        .contains("X509v3 Key Usage: critical\n                    Digital Signature, Key Encipherment")
+        .contains("X509v3 Extended Key Usage: \n                    TLS Web Server Authentication");
   }
 
   @Test

@@ -173,7 +173,7 @@ class RenewalPlannerTest {
   }
 
   @Test
-  void warnsWhenValidityOutlivesTheCa() {
+  void warnsWhenValidityOutlivesTheCaAndEndsWithIt() {
     PkiLayout layout = TestPkis.create(root);
     Plan plan =
         RenewalPlanner.plan(
@@ -182,8 +182,9 @@ class RenewalPlannerTest {
             new Options(Duration.ofDays(5000), null, false, null, true, TestPkis.CLOCK));
     assertThat(plan.warnings())
         .containsExactly(
-            "apiserver: the renewed certificate would be valid until 2040-08-01T12:00:00Z,"
-                + " after ca expires (2036-01-08T08:00:00Z)");
+            "apiserver: --validity would make it valid until 2040-08-01T12:00:00Z, after ca"
+                + " expires; the renewed certificate ends with its CA (2036-01-08T08:00:00Z)");
+    assertThat(plan.items().get(0).newNotAfter()).isEqualTo(java.time.Instant.parse("2036-01-08T08:00:00Z"));
   }
 
   @Test

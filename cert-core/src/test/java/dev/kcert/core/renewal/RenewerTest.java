@@ -126,4 +126,46 @@ class RenewerTest {
         .isInstanceOf(KcertException.class)
         .hasMessage("pki/ca.crt: is a CA certificate; CAs are not renewed");
   }
+
+  @Test
+  void repeatedAltNamesAreDroppedAndDnsNamesSortedAsKubeadmDoes() throws Exception {
+    // a v1.9-era certificate: the same IP twice, DNS names unsorted and repeated
+    CatalogueEntry ca = Catalogue.ca("ca");
+    X509Certificate caCert = Certificates.readBundle(layout.certFile(ca)).get(0);
+    PrivateKey caKey = PrivateKeys.read(layout.keyFile(ca));
+    KeyPair oldPair = KeyAlgorithm.ECDSA_P256.generate();
+    var sans = new org.bouncycastle.asn1.x509.GeneralNames(new org.bouncycastle.asn1.x509.GeneralName[] {
+        new org.bouncycastle.asn1.x509.GeneralName(org.bouncycastle.asn1.x509.GeneralName.dNSName, "kubernetes.default"),
+        new org.bouncycastle.asn1.x509.GeneralName(org.bouncycastle.asn1.x509.GeneralName.dNSName, "cp-1"),
+        new org.bouncycastle.asn1.x509.GeneralName(org.bouncycastle.asn1.x509.GeneralName.dNSName, "kubernetes.default"),
+        new org.bouncycastle.asn1.x509.GeneralName(org.bouncycastle.asn1.x509.GeneralName.iPAddress, "10.96.0.1"),
+        new org.bouncycastle.asn1.x509.GeneralName(org.bouncycastle.asn1.x509.GeneralName.iPAddress, "192.168.10.11"),
+        new org.bouncycastle.asn1.x509.GeneralName(org.bouncycastle.asn1.x509.GeneralName.iPAddress, "10.96.0.1")});
+    var b = new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(
+        caCert, BigInteger.TEN, java.util.Date.from(TestPkis.CLOCK.instant()),
+        java.util.Date.from(TestPkis.CLOCK.instant().plus(Duration.ofDays(30))),
+        new javax.security.auth.x500.X500Principal("CN=kube-apiserver"), oldPair.getPublic());
+    b.addExtension(org.bouncycastle.asn1.x509.Extension.subjectAlternativeName, false, sans);
+    b.addExtension(dev.kcert.core.pki.CertificateSigner.extendedKeyUsage(
+        java.util.Set.of(dev.kcert.core.model.ExtendedKeyUsage.SERVER_AUTH)));
+    X509Certificate old = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(
+        b.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder(
+            dev.kcert.core.pki.CertificateSigner.signatureAlgorithm(caKey)).build(caKey)));
+    assertThat(CertificateInfo.of(old).ipAddressStrings()).hasSize(3);
+
+    X509Certificate renewed = Renewer.renew(old, "old", caCert, caKey,
+        KeyAlgorithm.ECDSA_P256.generate().getPublic(), TestPkis.CLOCK, Duration.ofDays(365));
+    CertificateInfo after = CertificateInfo.of(renewed);
+    assertThat(after.dnsNames()).containsExactly("cp-1", "kubernetes.default");
+    assertThat(after.ipAddressStrings()).containsExactly("10.96.0.1", "192.168.10.11");
+    assertThat(Identity.of(after).differences(Identity.of(CertificateInfo.of(old)), true)).isEmpty();
+
+    String csr = dev.kcert.core.csr.CsrBuilder.build("kube-apiserver", List.of(),
+        CertificateInfo.of(old).dnsNames(), CertificateInfo.of(old).ipAddresses(),
+        java.util.Set.of(dev.kcert.core.model.ExtendedKeyUsage.SERVER_AUTH), oldPair);
+    var parsed = dev.kcert.core.csr.CsrParser.parsePem(
+        csr.getBytes(java.nio.charset.StandardCharsets.US_ASCII), "csr");
+    assertThat(parsed.dnsNames()).containsExactly("cp-1", "kubernetes.default");
+    assertThat(parsed.ipAddresses()).hasSize(2);
+  }
 }

@@ -90,6 +90,38 @@ public final class StaticPodManifest {
     return Optional.empty();
   }
 
+  /** One {@code --name=value} flag of one container, its name as written (dashes included). */
+  public record Flag(Path manifest, String name, String value) {}
+
+  /** Every {@code --name=value} flag of every container, {@code command} then {@code args}. */
+  public List<Flag> flags() {
+    List<Flag> flags = new ArrayList<>();
+    for (List<Object> words : commandLists()) {
+      for (Object o : words) {
+        if (o instanceof String w && w.startsWith("--") && w.indexOf('=') > 2) {
+          int eq = w.indexOf('=');
+          flags.add(new Flag(file, w.substring(0, eq), w.substring(eq + 1)));
+        }
+      }
+    }
+    return flags;
+  }
+
+  /**
+   * The manifest with every {@code name=...} word of every container set to {@code name=value}
+   * ({@code name} as written, dashes included), rendered as {@link #render} does.
+   */
+  public byte[] withFlag(String name, String value) {
+    for (List<Object> words : commandLists()) {
+      for (int i = 0; i < words.size(); i++) {
+        if (words.get(i) instanceof String w && w.startsWith(name + "=")) {
+          words.set(i, name + "=" + value);
+        }
+      }
+    }
+    return render();
+  }
+
   /** The value of an annotation in {@code metadata.annotations}. */
   public Optional<String> annotation(String key) {
     Object v = annotations(false).get(key);
@@ -109,6 +141,24 @@ public final class StaticPodManifest {
     d.setWidth(Integer.MAX_VALUE);
     Yaml dumper = new Yaml(new Representer(d), d);
     return dumper.dump(root).getBytes(StandardCharsets.UTF_8);
+  }
+
+  @SuppressWarnings("unchecked")
+  private List<List<Object>> commandLists() {
+    List<List<Object>> lists = new ArrayList<>();
+    if (root.get("spec") instanceof Map<?, ?> spec
+        && spec.get("containers") instanceof List<?> containers) {
+      for (Object c : containers) {
+        if (c instanceof Map<?, ?> container) {
+          for (String key : List.of("command", "args")) {
+            if (container.get(key) instanceof List<?> l) {
+              lists.add((List<Object>) l);
+            }
+          }
+        }
+      }
+    }
+    return lists;
   }
 
   private Map<String, Object> firstContainer() {

@@ -9,6 +9,7 @@ import dev.kcert.core.model.Catalogue;
 import dev.kcert.core.model.CatalogueEntry;
 import dev.kcert.core.model.ExtendedKeyUsage;
 import dev.kcert.core.model.KcertException;
+import dev.kcert.core.node.StaticPodManifest;
 import dev.kcert.core.pem.Certificates;
 import dev.kcert.core.pem.Pem;
 import dev.kcert.core.pem.PemBlock;
@@ -226,9 +227,9 @@ public final class Rotation {
   List<Ref> refs() {
     List<Ref> refs = new ArrayList<>();
     for (Path manifest : manifests()) {
-      StaticPod pod = StaticPod.read(manifest);
+      StaticPodManifest pod = StaticPodManifest.read(manifest);
       String component = manifest.getFileName().toString().replaceAll("\\.ya?ml$", "");
-      for (StaticPod.Flag f : pod.flags()) {
+      for (StaticPodManifest.Flag f : pod.flags()) {
         if (CA_FLAGS.get(ca.name()).contains(f.name())) {
           refs.add(
               new Ref(
@@ -848,13 +849,13 @@ public final class Rotation {
           if (!onCopy && (p.equals(norm(caFile())) || trustFiles.contains(p))) {
             state = state.withSignerFlag(r.value());
             change(signer, "signer copy", signerCopy(), pem(List.of(signerCert)), AtomicFiles.PUBLIC);
-            byte[] manifest = StaticPod.read(r.source()).withFlag(SIGNER_FLAG, signerCopy().toAbsolutePath().toString());
+            byte[] manifest = StaticPodManifest.read(r.source()).withFlag(SIGNER_FLAG, signerCopy().toAbsolutePath().toString());
             change(signer, "manifest " + r.source().getFileName(), r.source(), manifest, AtomicFiles.PRIVATE);
           } else if (onCopy) {
             change(signer, "signer copy", signerCopy(), pem(List.of(signerCert)), AtomicFiles.PUBLIC);
           }
         } else if (onCopy && !st.signerFlag().isEmpty()) {
-          byte[] manifest = StaticPod.read(r.source()).withFlag(SIGNER_FLAG, st.signerFlag());
+          byte[] manifest = StaticPodManifest.read(r.source()).withFlag(SIGNER_FLAG, st.signerFlag());
           change(signer, "manifest " + r.source().getFileName(), r.source(), manifest, AtomicFiles.PRIVATE);
           deleteAfter.add(signerCopy());
           state = state.withSignerFlag("");

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.kcert.core.keys.KeyAlgorithm;
 import dev.kcert.core.model.Catalogue;
 import dev.kcert.core.model.KcertException;
+import dev.kcert.core.node.StaticPodManifest;
 import dev.kcert.core.pem.Certificates;
 import dev.kcert.core.renewal.FileOps;
 import dev.kcert.core.testing.StaticPods;
@@ -305,13 +306,15 @@ class RotationTest {
   }
 
   private static void assertSignerIsOneCertificate(Path node, X509Certificate signer) {
-    Path file = Path.of(StaticPod.read(node.resolve("manifests/kube-controller-manager.yaml"))
-        .flag("--cluster-signing-cert-file"));
+    Path file = Path.of(StaticPodManifest.read(node.resolve("manifests/kube-controller-manager.yaml"))
+        .flag("cluster-signing-cert-file").orElseThrow());
     assertThat(Certificates.readBundle(file)).containsExactly(signer);
   }
 
   private String manifestFlag(String manifest, String flag) {
-    return StaticPod.read(root.resolve("manifests").resolve(manifest)).flag(flag);
+    return StaticPodManifest.read(root.resolve("manifests").resolve(manifest))
+        .flag(flag.substring("--".length()))
+        .orElse(null);
   }
 
   private static X509Certificate first(Path file) {

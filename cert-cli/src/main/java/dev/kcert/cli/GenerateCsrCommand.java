@@ -35,7 +35,8 @@ import picocli.CommandLine.Spec;
     },
     footer = {
       "%nExamples:",
-      "  kcert certs generate-csr --node-name cp-2 --apiserver-advertise-address 10.0.0.11 \\",
+      "  kcert certs generate-csr --node-name cp-2 \\",
+      "      --apiserver-advertise-address 10.0.0.11 \\",
       "      --control-plane-endpoint k8s.example.com:6443",
       ExitCodes.CREATE_HELP
     })

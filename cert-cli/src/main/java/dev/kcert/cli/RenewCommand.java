@@ -71,7 +71,7 @@ import picocli.CommandLine.Spec;
       "  kcert certs renew all --renew-within 30d   (timers: exit 5 if nothing is due)",
       "  kcert certs renew apiserver --key-algorithm ECDSA-P256",
       "  kcert certs renew all --csr-only --csr-dir /root/kcert-csr",
-      "  kcert certs renew all --restart   (then restart etcd, kube-apiserver, ... one at a time)",
+      "  kcert certs renew all --restart   (then restart the changed static pods)",
       "  kcert certs renew all --config kubeadm.yaml",
       "  kcert certs renew all --kubeconfig /etc/kubernetes/admin.conf --api-timeout 2s",
       ExitCodes.RENEW_HELP

@@ -235,8 +235,8 @@ class KubeadmConfigCommandTest {
     CertificateInfo api = CertificateInfo.of(cert(root.resolve("pki/apiserver.crt")));
     assertThat(api.dnsNames())
         .containsExactly(
-            "cp-1", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
-            "kubernetes.default.svc.corp.local", "lb.example.com", "api.example.com");
+            "api.example.com", "cp-1", "kubernetes", "kubernetes.default",
+            "kubernetes.default.svc", "kubernetes.default.svc.corp.local", "lb.example.com");
     assertThat(api.ipAddressStrings()).containsExactly("10.200.0.1", "10.0.0.10", "10.0.0.100");
     assertThat(api.notAfter()).isEqualTo(Cli.NOW.plus(Duration.ofHours(2160)));
     assertThat(cert(root.resolve("pki/ca.crt")).getNotAfter().toInstant())

@@ -125,17 +125,19 @@ class KubeadmSideBySideTest {
       assertThat(kcert.ipAddresses()).as(f + ": IP SANs").isEqualTo(old.ipAddresses());
       assertThat(kcert.extKeyUsages()).as(f + ": extended key usages").isEqualTo(old.extKeyUsages());
     }
-    // the same set of renewed certificates, by kubeadm's long names, in kubeadm's order
+    // the same set of renewed certificates, by kubeadm's long names, in kubeadm's order (by name:
+    // admin.conf, apiserver, apiserver-kubelet-client, controller-manager.conf, front-proxy-client,
+    // scheduler.conf, super-admin.conf)
     List<String> renewedLines =
         r.out().lines().filter(l -> l.endsWith(" renewed")).toList();
     assertThat(renewedLines)
         .containsExactly(
+            "certificate embedded in the kubeconfig file for the admin to use and for kubeadm itself renewed",
             "certificate for serving the Kubernetes API renewed",
             "certificate for the API server to connect to kubelet renewed",
-            "certificate for the front proxy client renewed",
-            "certificate embedded in the kubeconfig file for the admin to use and for kubeadm itself renewed",
-            "certificate embedded in the kubeconfig file for the super-admin renewed",
             "certificate embedded in the kubeconfig file for the controller manager to use renewed",
-            "certificate embedded in the kubeconfig file for the scheduler manager to use renewed");
+            "certificate for the front proxy client renewed",
+            "certificate embedded in the kubeconfig file for the scheduler manager to use renewed",
+            "certificate embedded in the kubeconfig file for the super-admin renewed");
   }
 }

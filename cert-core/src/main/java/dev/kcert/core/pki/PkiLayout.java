@@ -56,12 +56,13 @@ public record PkiLayout(Path certDir, Path kubeconfigDir, Path kubeletDir, Path 
   }
 
   /**
-   * Whether this node's etcd looks external when no configuration says: the PKI folder is there but
-   * holds no {@code etcd/} folder, and there is no local etcd static pod ({@code
-   * <kubeconfig-dir>/manifests/etcd.yaml}). Costs up to three file-system look-ups.
+   * Whether this node's etcd looks external when no configuration says: the PKI folder holds the
+   * cluster CA ({@code ca.crt}: a kubeadm PKI, not an empty or wrong folder) but no {@code etcd/}
+   * folder, and there is no local etcd static pod ({@code <kubeconfig-dir>/manifests/etcd.yaml}).
+   * Costs up to three file-system look-ups.
    */
   public boolean etcdLooksExternal() {
-    return Files.isDirectory(certDir)
+    return Files.exists(certDir.resolve("ca.crt"))
         && !Files.exists(certDir.resolve("etcd"), LinkOption.NOFOLLOW_LINKS)
         && !Files.exists(kubeconfigDir.resolve("manifests").resolve("etcd.yaml"),
             LinkOption.NOFOLLOW_LINKS);

@@ -41,6 +41,8 @@ class PkiLayoutTest {
     PkiLayout layout = PkiLayout.under(etc);
     assertThat(layout.etcdLooksExternal()).as("no PKI folder at all: missing, not external").isFalse();
     Files.createDirectories(etc.resolve("pki"));
+    assertThat(layout.etcdLooksExternal()).as("an empty PKI folder: not a kubeadm PKI").isFalse();
+    Files.writeString(etc.resolve("pki/ca.crt"), "");
     assertThat(layout.etcdLooksExternal()).isTrue();
     Files.createDirectories(etc.resolve("manifests"));
     Files.writeString(etc.resolve("manifests/etcd.yaml"), "kind: Pod\n");

@@ -242,7 +242,7 @@ class KubeadmConfigCommandTest {
     assertThat(cert(root.resolve("pki/ca.crt")).getNotAfter().toInstant())
         .isEqualTo(Cli.NOW.plus(Duration.ofHours(43800)));
     CertificateInfo server = CertificateInfo.of(cert(root.resolve("pki/etcd/server.crt")));
-    assertThat(server.dnsNames()).containsExactly("cp-1", "localhost", "etcd.example.com");
+    assertThat(server.dnsNames()).containsExactly("cp-1", "etcd.example.com", "localhost");
     assertThat(server.ipAddressStrings()).containsExactly("10.0.0.10", "127.0.0.1", "0:0:0:0:0:0:0:1", "10.0.0.30");
     CertificateInfo peer = CertificateInfo.of(cert(root.resolve("pki/etcd/peer.crt")));
     assertThat(peer.dnsNames()).containsExactly("cp-1", "localhost", "peer.example.com");

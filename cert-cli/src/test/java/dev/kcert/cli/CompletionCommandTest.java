@@ -31,7 +31,7 @@ class CompletionCommandTest {
         .contains("complete -c kcert -n '__fish_use_subcommand' -a 'certs'")
         .contains(
             "complete -c kcert -n '__fish_seen_subcommand_from certs; and not"
-                + " __fish_seen_subcommand_from check-expiration renew generate-csr import init'"
+                + " __fish_seen_subcommand_from check-expiration check-served renew generate-csr import init'"
                 + " -a 'check-expiration'")
         .contains("complete -c kcert -n '__fish_seen_subcommand_from check-expiration' -l cert-dir -r -F")
         .contains("complete -c kcert -n '__fish_seen_subcommand_from version' -s o -l output -x -a"

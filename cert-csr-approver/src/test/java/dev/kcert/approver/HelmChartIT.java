@@ -3,6 +3,7 @@ package dev.kcert.approver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.marcnuri.helm.Helm;
+import dev.kcert.core.approval.KeyPolicy;
 import com.marcnuri.helm.LintResult;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -22,6 +23,7 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +33,7 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
@@ -58,6 +61,14 @@ class HelmChartIT {
       objects.add((HasMetadata) r);
     }
     return objects;
+  }
+
+  static Map<String, Object> values(String... keysAndValues) {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      m.put(keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return m;
   }
 
   static <T> T one(List<HasMetadata> objects, Class<T> type) {
@@ -89,6 +100,8 @@ class HelmChartIT {
             "RoleBinding/certs/kcert-csr-approver-leader-election",
             "Role/default/kcert-csr-approver-events",
             "RoleBinding/default/kcert-csr-approver-events",
+            "Role/kube-system/kcert-csr-approver-kubeadm-config",
+            "RoleBinding/kube-system/kcert-csr-approver-kubeadm-config",
             "Deployment/certs/kcert-csr-approver",
             "PodDisruptionBudget/certs/kcert-csr-approver",
             "Service/certs/kcert-csr-approver");
@@ -111,6 +124,10 @@ class HelmChartIT {
     // the API server takes events about cluster-scoped objects in "default" only (Settings)
     assertThat(events.getMetadata().getNamespace()).isEqualTo(Settings.EVENT_NAMESPACE);
     assertThat(events.getRules()).containsExactly(rule("", "events", List.of(), "create"));
+    Role kubeadm = roles.stream().filter(r -> r.getMetadata().getName().endsWith("kubeadm-config")).findFirst().orElseThrow();
+    // the approver reads and watches this one ConfigMap by name (ClusterNames), nothing else there
+    assertThat(kubeadm.getMetadata().getNamespace()).isEqualTo("kube-system");
+    assertThat(kubeadm.getRules()).containsExactly(rule("", "configmaps", List.of("kubeadm-config"), "get", "watch"));
     String sa = one(objects, ServiceAccount.class).getMetadata().getName();
     assertThat(one(objects, ClusterRoleBinding.class).getSubjects()).singleElement()
         .satisfies(s -> assertThat(s.getName() + "@" + s.getNamespace()).isEqualTo(sa + "@" + NS));
@@ -172,8 +189,8 @@ class HelmChartIT {
         flags.add(o.longestName());
       }
     }
-    // --identity comes from POD_NAME; --kubeconfig only when set; the lists when not empty
-    flags.removeAll(Set.of("--identity", "--kubeconfig", "--allowed-dns-pattern", "--allowed-ip-range"));
+    // --identity comes from POD_NAME; the strings only when set; the lists when not empty
+    flags.removeAll(OPTIONAL);
     assertThat(given).containsAll(flags);
     cl.parseArgs(args.toArray(String[]::new));
     Settings s = ((Main) cl.getCommand()).settings();
@@ -182,21 +199,133 @@ class HelmChartIT {
     assertThat(s.dryRun()).isFalse();
   }
 
+  /** Flags whose value is empty by default, so their args line appears only once a value is set. */
+  static final Set<String> OPTIONAL = Set.of("--identity", "--kubeconfig", "--allowed-dns-pattern",
+      "--allowed-ip-range", "--node-dns-pattern", "--node-ip-ranges", "--service-cidr", "--cluster-domain",
+      "--control-plane-endpoint", "--api-server-cert-sans");
+
+  /** Values for every optional flag: then every flag but --identity has its args line. */
+  static final Map<String, Object> ALL_SET = Map.ofEntries(
+      Map.entry("approver.kubeconfig", "/etc/kcert/kubeconfig"),
+      Map.entry("approver.allowedDnsPatterns[0]", "[a-z]+[.]edge[.]example[.]com"),
+      Map.entry("approver.allowedIpRanges[0]", "10.0.0.0/8"),
+      Map.entry("approver.nodeDnsPattern", "[a-z0-9-]+[.]nodes[.]example[.]com"),
+      Map.entry("approver.nodeIpRanges[0]", "192.168.0.0/16"),
+      Map.entry("approver.nodeIpRanges[1]", "fd00::/8"),
+      Map.entry("approver.serviceCidr[0]", "10.112.0.0/12"),
+      Map.entry("approver.serviceCidr[1]", "fd01::/108"),
+      Map.entry("approver.clusterDomain", "corp.internal"),
+      Map.entry("approver.controlPlaneEndpoint", "api.example.com:6443"),
+      Map.entry("approver.apiServerCertSans[0]", "api.example.com"),
+      Map.entry("approver.apiServerCertSans[1]", "10.0.0.100"));
+
+  static Container container(Map<String, Object> set) {
+    return one(render(set), Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+  }
+
+  static Set<String> flagsOf(CommandLine cl) {
+    Set<String> flags = new TreeSet<>();
+    for (OptionSpec o : cl.getCommandSpec().options()) {
+      if (!o.usageHelp() && !o.versionHelp()) {
+        flags.add(o.longestName());
+      }
+    }
+    return flags;
+  }
+
+  @Test
+  void everyOptionalFlagHasItsLineOnceSet() {
+    List<String> args = container(ALL_SET).getArgs();
+    Set<String> given = args.stream().map(a -> a.replaceFirst("=.*", "")).collect(Collectors.toCollection(TreeSet::new));
+    CommandLine cl = new CommandLine(new Main());
+    Set<String> flags = flagsOf(cl);
+    flags.remove("--identity");
+    assertThat(given).containsAll(flags);
+    cl.parseArgs(args.toArray(String[]::new));
+    Settings s = ((Main) cl.getCommand()).settings();
+    Settings.NameFlags names = s.names();
+    assertThat(names.serviceCidrs().orElseThrow()).extracting(Object::toString)
+        .containsExactly("10.112.0.0/12", "fd01::/108");
+    assertThat(names.clusterDomain()).contains("corp.internal");
+    assertThat(names.controlPlaneEndpoint()).contains("api.example.com:6443");
+    assertThat(names.apiServerCertSans().orElseThrow()).containsExactly("api.example.com", "10.0.0.100");
+    Main m = (Main) cl.getCommand();
+    assertThat(m.nodeIpRanges).containsExactly("192.168.0.0/16", "fd00::/8");
+    assertThat(m.nodeDnsPattern).isEqualTo("[a-z0-9-]+[.]nodes[.]example[.]com");
+  }
+
+  /** Installed with no values, the chart runs the approver exactly as its own defaults would. */
+  @Test
+  void chartDefaultsAreTheApproversDefaults() {
+    CommandLine bare = new CommandLine(new Main());
+    bare.parseArgs();
+    CommandLine charted = new CommandLine(new Main());
+    charted.parseArgs(container(Map.of()).getArgs().toArray(String[]::new));
+    int compared = 0;
+    for (OptionSpec o : bare.getCommandSpec().options()) {
+      String flag = o.longestName();
+      // the Lease's namespace and name follow the release; --identity is unique per process
+      if (o.usageHelp() || o.versionHelp() || Set.of("--lease-namespace", "--lease-name", "--identity").contains(flag)) {
+        continue;
+      }
+      Object chart = charted.getCommandSpec().findOption(flag).getValue();
+      assertThat(chart).as(flag).isEqualTo(o.getValue());
+      compared++;
+    }
+    assertThat(compared).isGreaterThan(30);
+  }
+
+  @Test
+  void kubeadmConfigRoleOnlyWhenItIsRead() {
+    List<HasMetadata> objects = render(Map.of("approver.readKubeadmConfig", "false"));
+    assertThat(objects).noneMatch(o -> "kube-system".equals(o.getMetadata().getNamespace()));
+    Container c = one(objects, Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(c.getArgs()).contains("--read-kubeadm-config=false");
+    CommandLine cl = new CommandLine(new Main());
+    cl.parseArgs(c.getArgs().toArray(String[]::new));
+    assertThat(((Main) cl.getCommand()).settings().names().readKubeadmConfig()).isFalse();
+  }
+
   @Test
   void valuesReachTheApprover() {
-    Container c = one(render(Map.of(
+    Container c = one(render(values(
             "approver.dryRun", "true",
             "approver.allowedDnsPatterns[0]", ".*\\.nodes\\.example\\.com",
             "approver.allowedIpRanges[0]", "10.0.0.0/8",
             "approver.kubeconfig", "/etc/kcert/kubeconfig",
-            "approver.minRsaBits", "3072")),
+            "approver.minRsaBits", "3072",
+            "approver.ecdsaCurves[0]", "P-256",
+            "approver.skipDeny", "true",
+            "approver.verifyDns", "true",
+            "approver.dnsTimeout", "5s",
+            "approver.nodeRequestLimit", "40",
+            "approver.logFormat", "json")),
         Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
     assertThat(c.getArgs()).contains("--dry-run=true", "--allowed-ip-range=10.0.0.0/8",
-        "--kubeconfig=/etc/kcert/kubeconfig", "--min-rsa-bits=3072");
+        "--kubeconfig=/etc/kcert/kubeconfig", "--min-rsa-bits=3072", "--ecdsa-curves=P-256", "--skip-deny=true",
+        "--verify-dns=true", "--dns-timeout=5s", "--node-request-limit=40", "--log-format=json");
     CommandLine cl = new CommandLine(new Main());
     cl.parseArgs(c.getArgs().toArray(String[]::new));
     Settings s = ((Main) cl.getCommand()).settings();
     assertThat(s.dryRun()).isTrue();
+    assertThat(s.skipDeny()).isTrue();
+    assertThat(s.dnsTimeout()).hasSeconds(5);
+    assertThat(((Main) cl.getCommand()).ecdsaCurves).containsExactly("P-256");
+  }
+
+  @Test
+  void emptyCurveListRefusesEcdsa(@TempDir Path dir) throws Exception {
+    Path values = Files.writeString(dir.resolve("values.yaml"), "approver:\n  ecdsaCurves: []\n");
+    String yaml = new Helm(CHART).template().withName(NAME).withNamespace(NS).withKubeVersion("v1.31.0")
+        .withValuesFile(values).call();
+    List<String> args = yaml.lines().map(String::strip).filter(l -> l.startsWith("- \"--ecdsa-curves="))
+        .map(l -> l.substring(3, l.length() - 1)).toList();
+    assertThat(args).contains("--ecdsa-curves=none");
+    CommandLine cl = new CommandLine(new Main());
+    cl.parseArgs(args.toArray(String[]::new));
+    KeyPolicy keys = ((Main) cl.getCommand()).settings().policy().keyPolicy();
+    assertThat(keys.ecCurves()).isEmpty();
+    assertThat(keys.minRsaBits()).isEqualTo(2048);
   }
 
   @Test
@@ -216,5 +345,7 @@ class HelmChartIT {
     assertThat(rules).extracting(r -> r.get("alert"))
         .containsExactly("KcertApproverNoLeader", "KcertApproverWriteErrors", "KcertApproverFloodGuard");
     assertThat(rules).allSatisfy(r -> assertThat((String) r.get("expr")).contains("kcert_approver_"));
+    // the per-node flood guard's gauge (Metrics)
+    assertThat((String) rules.get(2).get("expr")).contains("kcert_approver_flood_guard_nodes{");
   }
 }

@@ -107,6 +107,13 @@ public final class CaCommand {
     json
   }
 
+  /** The {@code -o} option of every subcommand that reports. */
+  static final class Output {
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
+        description = "text or json (default: ${DEFAULT-VALUE}).")
+    Format format;
+  }
+
   static Clock clock(CommandSpec spec) {
     return ((Kcert) spec.root().userObject()).clock();
   }
@@ -240,9 +247,7 @@ public final class CaCommand {
   static final class PlanCommand implements Callable<Integer> {
     @Mixin Target target;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
-        description = "text or json (default: ${DEFAULT-VALUE}).")
-    Format output;
+    @Mixin Output output;
 
     @Spec CommandSpec spec;
 
@@ -252,7 +257,7 @@ public final class CaCommand {
       PrintWriter out = spec.commandLine().getOut();
       List<Place> places = r.inventory();
       Phase at = r.phase();
-      if (output == Format.json) {
+      if (output.format == Format.json) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("ca", r.caName());
         m.put("phase", at.command());
@@ -348,9 +353,7 @@ public final class CaCommand {
     @Option(names = "--dry-run", description = "Check the inputs; write nothing.")
     boolean dryRun;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
-        description = "text or json (default: ${DEFAULT-VALUE}).")
-    Format output;
+    @Mixin Output output;
 
     @Spec CommandSpec spec;
 
@@ -366,7 +369,7 @@ public final class CaCommand {
       } else {
         how = new NewCa.Complete(source.complete);
       }
-      return report(spec.commandLine().getOut(), output,
+      return report(spec.commandLine().getOut(), output.format,
           target.rotation(clock(spec)).prepare(how, dryRun));
     }
   }
@@ -388,15 +391,13 @@ public final class CaCommand {
             + " next phase's trust bundle); write nothing.")
     boolean dryRun;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
-        description = "text or json (default: ${DEFAULT-VALUE}).")
-    Format output;
+    @Mixin Output output;
 
     @Spec CommandSpec spec;
 
     @Override
     public Integer call() {
-      return report(spec.commandLine().getOut(), output,
+      return report(spec.commandLine().getOut(), output.format,
           target.rotation(clock(spec)).advance(phase, dryRun));
     }
   }
@@ -414,9 +415,7 @@ public final class CaCommand {
   static final class StatusCommand implements Callable<Integer> {
     @Mixin Target target;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
-        description = "text or json (default: ${DEFAULT-VALUE}).")
-    Format output;
+    @Mixin Output output;
 
     @Spec CommandSpec spec;
 
@@ -425,7 +424,7 @@ public final class CaCommand {
       Rotation.Status s = target.rotation(clock(spec)).status();
       PrintWriter out = spec.commandLine().getOut();
       String next = s.phase() == Phase.FINISHED ? "" : s.phase().next().map(Phase::command).orElse("");
-      if (output == Format.json) {
+      if (output.format == Format.json) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("ca", s.caName());
         m.put("phase", s.phase().command());
@@ -466,15 +465,13 @@ public final class CaCommand {
     @Option(names = "--dry-run", description = "Print the proof matrix; write nothing.")
     boolean dryRun;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
-        description = "text or json (default: ${DEFAULT-VALUE}).")
-    Format output;
+    @Mixin Output output;
 
     @Spec CommandSpec spec;
 
     @Override
     public Integer call() {
-      return report(spec.commandLine().getOut(), output, target.rotation(clock(spec)).abort(dryRun));
+      return report(spec.commandLine().getOut(), output.format, target.rotation(clock(spec)).abort(dryRun));
     }
   }
 }

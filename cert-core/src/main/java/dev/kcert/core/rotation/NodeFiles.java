@@ -1,5 +1,6 @@
 package dev.kcert.core.rotation;
 
+import dev.kcert.core.node.NodeEndpoints;
 import dev.kcert.core.pki.PkiLayout;
 import dev.kcert.core.renewal.Installer;
 import java.nio.file.Path;
@@ -14,12 +15,12 @@ import java.nio.file.Path;
  */
 public record NodeFiles(PkiLayout layout, Path manifestDir, Path kubeletConfig) {
   public static final String MANIFEST_DIR = "/etc/kubernetes/manifests";
-  public static final String KUBELET_CONFIG = "/var/lib/kubelet/config.yaml";
+  public static final String KUBELET_CONFIG = NodeEndpoints.KUBELET_CONFIG;
 
   /** The usual places below one {@code /etc/kubernetes}-like root (tests and generated PKIs). */
   public static NodeFiles under(Path root) {
     return new NodeFiles(
-        PkiLayout.under(root), root.resolve("manifests"), root.resolve("kubelet-config.yaml"));
+        PkiLayout.under(root), NodeEndpoints.manifestsDir(root), root.resolve("kubelet-config.yaml"));
   }
 
   /** Where kcert keeps each rotation's state, beside the PKI. */

@@ -86,40 +86,57 @@ public final class ImportCommand implements Callable<Integer> {
       entries.addAll(RenewalPlanner.select(RenewalPlanner.ALL));
       entries.add(Catalogue.KUBELET_KUBECONFIG);
     }
+    Installer installer = new Installer(FileOps.system());
+    List<ImportPlanner.Item> items = null;
+    if (installer.interrupted(dirs.layout()).isEmpty()) {
+      items = plan(entries, named, clock);
+      if (items.isEmpty()) {
+        return nothingToImport(items, out, err);
+      }
+    }
+    // something will be written (or a run that stopped half-way undone): only now the lock, and
+    // with it <kubeconfig-dir>/tmp
     RunLock lock = RunLock.acquire(RenewOutput.backupParent(dirs.kubeconfigDir()));
     try {
-      return install(entries, named, clock, out, err);
+      if (RenewOutput.recover(installer, dirs.layout(), err) > 0 || items == null) {
+        items = plan(entries, named, clock); // the files have changed since
+      }
+      if (items.isEmpty()) {
+        return nothingToImport(items, out, err);
+      }
+      return install(installer, items, out, err);
     } finally {
       lock.close();
     }
   }
 
-  private int install(
-      List<CatalogueEntry> entries,
-      boolean named,
-      Clock clock,
-      PrintWriter out,
-      PrintWriter err) {
-    Installer installer = new Installer(FileOps.system());
-    RenewOutput.recover(installer, dirs.layout(), err);
-    err.flush();
-    List<ImportPlanner.Item> items =
-        ImportPlanner.plan(dirs.layout(), entries, dirs.onHost(csrDir), named, clock);
+  private List<ImportPlanner.Item> plan(List<CatalogueEntry> entries, boolean named, Clock clock) {
+    return ImportPlanner.plan(dirs.layout(), entries, dirs.onHost(csrDir), named, clock);
+  }
+
+  private static void warn(List<ImportPlanner.Item> items, PrintWriter err) {
     java.util.Set<String> warned = new java.util.LinkedHashSet<>();
     items.forEach(i -> warned.addAll(i.warnings()));
     for (String w : warned) {
       err.println("warning: " + w);
     }
     err.flush();
-    if (items.isEmpty()) {
-      out.println("Nothing to import: " + csrDir + " holds no <name>.crt; nothing was written.");
-      out.flush();
-      return ExitCodes.NOTHING_TO_DO;
-    }
+  }
+
+  private int nothingToImport(List<ImportPlanner.Item> items, PrintWriter out, PrintWriter err) {
+    warn(items, err);
+    out.println("Nothing to import: " + csrDir + " holds no <name>.crt; nothing was written.");
+    out.flush();
+    return ExitCodes.NOTHING_TO_DO;
+  }
+
+  private int install(
+      Installer installer, List<ImportPlanner.Item> items, PrintWriter out, PrintWriter err) {
+    warn(items, err);
     Installer.Result result =
         installer.install(
             dirs.layout(),
-            clock.instant(),
+            ((Kcert) spec.root().userObject()).clock().instant(),
             items.stream().map(ImportPlanner.Item::change).toList());
     out.println("Backed up the files that were replaced to " + result.backupDir());
     for (ImportPlanner.Item i : items) {

@@ -49,16 +49,9 @@ public final class Kubeconfig {
    * @param file where it came from: names it in messages and anchors relative file references
    */
   public static Kubeconfig parse(byte[] yaml, Path file) {
-    return parse(yaml, file, true);
-  }
-
-  /** Parses, with the embedded certificates and keys kept from the YAML scanner when {@code lift}. */
-  static Kubeconfig parse(byte[] yaml, Path file, boolean lift) {
-    Object node = lift ? liftedParse(yaml) : null;
+    Object node;
     try {
-      if (node == null) {
-        node = LOADER.get().load(new String(yaml, StandardCharsets.UTF_8));
-      }
+      node = LOADER.get().load(new String(yaml, StandardCharsets.UTF_8));
     } catch (YAMLException e) {
       throw KcertException.about(file, "not a valid kubeconfig: " + problem(e), e);
     }
@@ -96,21 +89,6 @@ public final class Kubeconfig {
       kind = "YAML syntax error";
     }
     return kind + where;
-  }
-
-  /**
-   * The tree parsed with the embedded certificates and keys lifted out of the text; null when that
-   * cannot stand for the text (a lifted line was inside another scalar) or the text has an error,
-   * which is then reported from the text itself.
-   */
-  private static Object liftedParse(byte[] text) {
-    LiftedBlobs lifted = LiftedBlobs.lift(text);
-    try {
-      Object node = LOADER.get().load(lifted.text());
-      return node != null && lifted.restore(node) ? node : null;
-    } catch (YAMLException e) {
-      return null;
-    }
   }
 
   /**

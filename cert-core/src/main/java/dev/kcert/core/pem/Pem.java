@@ -2,17 +2,20 @@ package dev.kcert.core.pem;
 
 import dev.kcert.core.model.KcertException;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Objects;
 
 /** PEM framing: splitting text into blocks, and writing blocks back. */
 public final class Pem {
@@ -48,8 +51,19 @@ public final class Pem {
       if (attrs.size() > MAX_FILE_BYTES) {
         throw tooLarge(file);
       }
-      try (InputStream in = Files.newInputStream(file)) {
-        byte[] data = in.readNBytes(MAX_FILE_BYTES + 1);
+      try (SeekableByteChannel ch = Files.newByteChannel(file, StandardOpenOption.READ)) {
+        // The file may have been replaced between the look and the open. Java cannot open without
+        // blocking or compare the opened descriptor with the path, so the path is looked at again:
+        // it must still be the regular file first seen (same device and inode), and the opened
+        // channel must be within the cap. The read itself is bounded whatever was opened.
+        BasicFileAttributes again = Files.readAttributes(file, BasicFileAttributes.class);
+        if (!again.isRegularFile() || !Objects.equals(again.fileKey(), attrs.fileKey())) {
+          throw KcertException.about(file, "was replaced while being read; nothing was read from it");
+        }
+        if (ch.size() > MAX_FILE_BYTES) {
+          throw tooLarge(file);
+        }
+        byte[] data = Channels.newInputStream(ch).readNBytes(MAX_FILE_BYTES + 1);
         if (data.length > MAX_FILE_BYTES) {
           throw tooLarge(file); // grew since it was looked at
         }

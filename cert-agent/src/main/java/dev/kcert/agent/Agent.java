@@ -106,6 +106,8 @@ public final class Agent implements AutoCloseable {
             return t;
           });
   private volatile List<ServedCheck.Result> served = List.of();
+  /** The failed mark that holds every node back is this node's own (its phase stays failed). */
+  private volatile boolean failedHere;
   /** Told of each phase as it is recorded in the Lease (tests stop the agent there). */
   private volatile Consumer<String> phaseObserver = p -> {};
 
@@ -189,16 +191,18 @@ public final class Agent implements AutoCloseable {
   }
 
   private Outcome deferred(String why) {
-    metrics.set(AgentMetrics.Phase.WAITING);
+    metrics.set(failedHere ? AgentMetrics.Phase.FAILED : AgentMetrics.Phase.WAITING);
     LOG.info("renewal=deferred node={} reason={}", Log.q(settings.node()), Log.q(why));
     return new Outcome(Kind.DEFERRED, why);
   }
 
   /** Why a run may not start now, or null. */
   String gate() {
+    failedHere = false;
     for (LeaseLock slot : slots) {
       Optional<String> failed = slot.read().annotation(LEASE_FAILED);
       if (failed.isPresent()) {
+        failedHere = failed.get().startsWith(settings.node() + ": ");
         return "an unresolved failed run (" + failed.get() + "); remove the annotation " + LEASE_FAILED
             + " from Lease " + slot.describe() + " once it is dealt with";
       }

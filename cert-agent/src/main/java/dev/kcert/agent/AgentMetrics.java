@@ -9,7 +9,7 @@ import java.time.Instant;
  * The agent's own renewal metrics. Labels take values from closed sets ({@link Phase},
  * {@link Reason}), whatever a node or a file says.
  */
-final class AgentMetrics {
+public final class AgentMetrics {
   /** Where this node's agent stands. */
   enum Phase {
     IDLE, WAITING, RENEWING, RESTARTING, VERIFYING, FAILED;
@@ -44,7 +44,7 @@ final class AgentMetrics {
   private final Counter failures;
   private volatile Phase current = Phase.IDLE;
 
-  AgentMetrics(PrometheusRegistry registry) {
+  public AgentMetrics(PrometheusRegistry registry) {
     phase =
         Gauge.builder()
             .name("kcert_renewal_phase")

@@ -142,7 +142,7 @@ public final class Main implements Callable<Integer> {
       description = "address of /healthz, /readyz and /metrics (default: ${DEFAULT-VALUE})")
   String httpAddress;
 
-  @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "9793",
+  @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "9794",
       description = "port of /healthz, /readyz and /metrics; -1 turns them off (default: ${DEFAULT-VALUE})")
   int httpPort;
 
@@ -306,7 +306,12 @@ public final class Main implements Callable<Integer> {
   }
 
   static int run(String... args) {
+    return run(new java.io.PrintWriter(System.err, true), args);
+  }
+
+  static int run(java.io.PrintWriter err, String... args) {
     CommandLine cmd = new CommandLine(new Main());
+    cmd.setErr(err);
     cmd.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           commandLine.getErr().println("kcert-agent: " + (e instanceof BadOption ? "" : "error: ") + Log.oneLine(e));

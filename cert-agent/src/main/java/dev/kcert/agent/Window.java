@@ -6,7 +6,6 @@ import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeParseException;
-import java.time.format.TextStyle;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -37,7 +36,7 @@ public record Window(Set<DayOfWeek> days, LocalTime start, LocalTime end, ZoneId
       }
       DayOfWeek found = null;
       for (DayOfWeek w : DayOfWeek.values()) {
-        String full = w.getDisplayName(TextStyle.FULL, Locale.ROOT).toLowerCase(Locale.ROOT);
+        String full = w.name().toLowerCase(Locale.ROOT);
         if (full.equals(t) || full.substring(0, 3).equals(t)) {
           found = w;
         }

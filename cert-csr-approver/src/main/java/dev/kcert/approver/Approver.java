@@ -1,5 +1,8 @@
 package dev.kcert.approver;
 
+import dev.kcert.kube.EventRecorder;
+import dev.kcert.kube.HealthServer;
+import dev.kcert.kube.Leadership;
 import dev.kcert.core.approval.DnsAnswer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -28,7 +31,8 @@ public final class Approver implements AutoCloseable {
     this.settings = settings;
     this.metrics = new Metrics(new PrometheusRegistry());
     this.events =
-        new EventRecorder(client, settings.eventNamespace(), settings.identity(), clock, metrics::eventDropped);
+        new EventRecorder(client, settings.eventNamespace(), "kcert-csr-approver", settings.identity(), clock,
+            metrics::eventDropped);
     ApprovalWriter writer = new ApprovalWriter(client, clock);
     Controller[] self = new Controller[1];
     this.leadership = new Leadership(client,

@@ -1,5 +1,6 @@
 package dev.kcert.approver;
 
+import dev.kcert.kube.Log;
 import dev.kcert.core.approval.Cidr;
 import dev.kcert.core.approval.KubeadmClusterConfig;
 import dev.kcert.core.approval.ReservedNames;

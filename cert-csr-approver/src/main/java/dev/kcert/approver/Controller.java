@@ -1,5 +1,8 @@
 package dev.kcert.approver;
 
+import dev.kcert.kube.EventRecorder;
+import dev.kcert.kube.Leadership;
+import dev.kcert.kube.Log;
 import dev.kcert.core.approval.ApprovalPolicy;
 import dev.kcert.core.approval.CsrRequest;
 import dev.kcert.core.approval.CsrRequest.CsrState;

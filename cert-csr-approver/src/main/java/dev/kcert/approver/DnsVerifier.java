@@ -1,5 +1,6 @@
 package dev.kcert.approver;
 
+import dev.kcert.kube.Log;
 import dev.kcert.core.approval.DnsAnswer;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -3,12 +3,13 @@ package dev.kcert.approver;
 import dev.kcert.core.approval.Cidr;
 import dev.kcert.core.approval.KeyPolicy;
 import dev.kcert.core.approval.PolicyConfig;
-import io.fabric8.kubernetes.client.Config;
+import dev.kcert.kube.Durations;
+import dev.kcert.kube.KubeClients;
+import dev.kcert.kube.Log;
+import dev.kcert.kube.LogFormat;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -401,20 +402,7 @@ public final class Main implements Callable<Integer> {
   Running start() throws IOException {
     Settings settings = settings();
     LogFormat.install(logStyle(), logLevel());
-    Config config;
-    if (kubeconfig != null) {
-      if (!Files.isRegularFile(kubeconfig)) {
-        throw new BadOption("--kubeconfig: " + kubeconfig + ": no such file");
-      }
-      config = Config.fromKubeconfig(kubeconfig.toFile());
-    } else {
-      config = Config.autoConfigure(null);
-    }
-    // No retries inside the HTTP client: a retried approval could land after this replica's lease
-    // has passed to another, and every caller here retries on its own terms (informers with
-    // backoff, the work queue per request, the elector every retry period).
-    config.setRequestRetryBackoffLimit(0);
-    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+    KubernetesClient client = option("--kubeconfig", () -> KubeClients.connect(kubeconfig));
     Approver approver = new Approver(client, settings, Clock.systemUTC());
     try {
       approver.start(httpAddress, httpPort);

@@ -1,5 +1,6 @@
 package dev.kcert.approver;
 
+import dev.kcert.kube.HealthServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;

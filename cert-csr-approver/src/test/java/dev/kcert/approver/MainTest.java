@@ -1,5 +1,6 @@
 package dev.kcert.approver;
 
+import dev.kcert.kube.Durations;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

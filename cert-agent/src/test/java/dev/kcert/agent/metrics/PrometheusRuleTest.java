@@ -38,7 +38,8 @@ class PrometheusRuleTest {
             "KcertCertificateExpiresIn28Days | (x509_cert_not_after - time()) / 86400 < 28 | 15m",
             "KcertCertificateExpiresIn14Days | (x509_cert_not_after - time()) / 86400 < 14 | 15m",
             "KcertServedCertificateDiffersFromDisk | kcert_cert_served_matches_disk == 0 | 1h",
-            "KcertCertificateReadErrors | x509_read_errors > 0 | 15m");
+            "KcertCertificateReadErrors | x509_read_errors > 0 | 15m",
+            "KcertRenewalRolloutFailed | kcert_renewal_phase{phase=\"failed\"} == 1 | 1m");
   }
 
   @Test
@@ -46,8 +47,12 @@ class PrometheusRuleTest {
     Pattern metric = Pattern.compile("\\b(x509_[a-z_]+|kcert_[a-z_]+)\\b");
     Pattern label = Pattern.compile("\\$labels\\.([A-Za-z_]+)");
     List<String> names =
-        new X509Metrics(TestPki.in(tmp).create(), TestPki.CLOCK, List::of)
-            .collect().stream().map(s -> s.getMetadata().getName()).toList();
+        new java.util.ArrayList<>(new X509Metrics(TestPki.in(tmp).create(), TestPki.CLOCK, List::of)
+            .collect().stream().map(s -> s.getMetadata().getName()).toList());
+    io.prometheus.metrics.model.registry.PrometheusRegistry registry =
+        new io.prometheus.metrics.model.registry.PrometheusRegistry();
+    new dev.kcert.agent.AgentMetrics(registry);
+    registry.scrape().stream().map(s -> s.getMetadata().getName()).forEach(names::add);
     assertThat(names).contains("x509_cert_not_after", "kcert_cert_served_matches_disk");
     for (Map<String, Object> r : rules()) {
       Matcher m = metric.matcher(String.valueOf(r.get("expr")));

@@ -60,14 +60,47 @@ public final class StaticPodRestarter {
     }
   }
 
+  /**
+   * A further gate a caller adds to the ports' own, such as the API server's view of the mirror pod
+   * (its config hash changed and it is Ready).
+   */
+  public interface Gate {
+    /** Called just before the component's manifest is changed. */
+    void beforeRestart(Component c);
+
+    /** One look after the restart: {@code null} when it passes, else why not. */
+    String check(Component c);
+  }
+
+  private static final Gate NO_GATE =
+      new Gate() {
+        @Override
+        public void beforeRestart(Component c) {}
+
+        @Override
+        public String check(Component c) {
+          return null;
+        }
+      };
+
   private final PkiLayout layout;
   private final Options options;
   private final Consumer<String> progress;
+  private final Gate gate;
 
   public StaticPodRestarter(PkiLayout layout, Options options, Consumer<String> progress) {
+    this(layout, options, progress, NO_GATE);
+  }
+
+  /**
+   * @param gate looked at after the ports pass, on each restart forward (not on the roll-back's,
+   *     which only has to bring the old files back)
+   */
+  public StaticPodRestarter(PkiLayout layout, Options options, Consumer<String> progress, Gate gate) {
     this.layout = layout;
     this.options = options;
     this.progress = progress;
+    this.gate = gate;
   }
 
   /**
@@ -105,12 +138,13 @@ public final class StaticPodRestarter {
       if (manifest.annotation(StaticPodManifest.RESTART_ANNOTATION).orElse("").startsWith(stamp)) {
         stamp = stamp + "-" + System.nanoTime();
       }
+      gate.beforeRestart(c);
       progress.accept("Restarting " + c.podName() + " (annotation " + StaticPodManifest.RESTART_ANNOTATION + " in " + file + ")");
       AtomicFiles.write(
           file, manifest.withAnnotation(StaticPodManifest.RESTART_ANNOTATION, stamp), AtomicFiles.PRIVATE);
       done.add(new Restarted(c, file, original));
       long started = System.nanoTime();
-      String failure = awaitGates(c, endpoints, before);
+      String failure = awaitGates(c, endpoints, before, gate);
       if (failure != null) {
         throw rollBack(c, failure, done, rollBack);
       }
@@ -148,7 +182,7 @@ public final class StaticPodRestarter {
         AtomicFiles.write(r.manifest(), r.original(), AtomicFiles.PRIVATE);
         List<ServingEndpoint> endpoints =
             NodeEndpoints.fromManifest(r.component(), StaticPodManifest.parse(r.original(), r.manifest()));
-        String again = awaitGates(r.component(), endpoints, Map.of());
+        String again = awaitGates(r.component(), endpoints, Map.of(), NO_GATE);
         notes.add(
             r.component().podName()
                 + (again == null ? " restarted with the old files" : " restarted but not healthy: " + again));
@@ -175,7 +209,10 @@ public final class StaticPodRestarter {
 
   /** Polls until every port passes, or the timeout; returns why it did not, or {@code null}. */
   private String awaitGates(
-      Component c, List<ServingEndpoint> endpoints, Map<ServingEndpoint, X509Certificate> before) {
+      Component c,
+      List<ServingEndpoint> endpoints,
+      Map<ServingEndpoint, X509Certificate> before,
+      Gate extra) {
     long deadline = System.nanoTime() + options.timeout().toNanos();
     String last;
     while (true) {
@@ -185,6 +222,9 @@ public final class StaticPodRestarter {
         if (last != null) {
           break;
         }
+      }
+      if (last == null) {
+        last = extra.check(c);
       }
       if (last == null) {
         return null;

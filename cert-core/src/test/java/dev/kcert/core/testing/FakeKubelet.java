@@ -56,6 +56,7 @@ public final class FakeKubelet implements AutoCloseable {
   private final Map<Component, List<HttpsServer>> running = new EnumMap<>(Component.class);
   private final Map<Component, Integer> failNext = new ConcurrentHashMap<>();
   private final List<String> events = Collections.synchronizedList(new ArrayList<>());
+  private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile boolean stopped;
   private Thread watcher;
 
@@ -63,6 +64,18 @@ public final class FakeKubelet implements AutoCloseable {
     this.layout = layout;
     this.kubeletConfig = kubeletConfig;
     this.manifests = NodeEndpoints.manifestsDir(layout.kubeconfigDir());
+  }
+
+  /**
+   * Told of every (re)start of a static pod, as a real kubelet tells the API server through the
+   * mirror pod: the manifest's hash (its config hash) and whether the pod came up.
+   */
+  public interface Listener {
+    void started(Component c, String configHash, boolean ready);
+  }
+
+  public void addListener(Listener l) {
+    listeners.add(l);
   }
 
   /** The next {@code n} starts of {@code c} fail: its ports stay closed. */
@@ -164,6 +177,7 @@ public final class FakeKubelet implements AutoCloseable {
     if (fails > 0) {
       failNext.put(c, fails - 1);
       events.add("failed " + c.podName());
+      tell(c, manifestFile, false);
       return;
     }
     StaticPodManifest m;
@@ -182,6 +196,7 @@ public final class FakeKubelet implements AutoCloseable {
     }
     running.put(c, servers);
     events.add("start " + c.podName());
+    tell(c, manifestFile, true);
   }
 
   private static Path keyFile(Component c, ServingEndpoint e, StaticPodManifest m) {
@@ -268,6 +283,18 @@ public final class FakeKubelet implements AutoCloseable {
       return server;
     } catch (IOException | java.security.GeneralSecurityException ex) {
       throw new IllegalStateException(e.describe() + ": cannot serve: " + ex.getMessage(), ex);
+    }
+  }
+
+  private void tell(Component c, Path manifestFile, boolean ready) {
+    String full = hash(manifestFile);
+    String h = full.length() > 32 ? full.substring(0, 32) : full;
+    for (Listener l : listeners) {
+      try {
+        l.started(c, h, ready);
+      } catch (RuntimeException e) {
+        events.add("listener " + e.getMessage());
+      }
     }
   }
 

@@ -1,9 +1,9 @@
-package dev.kcert.approver;
+package dev.kcert.kube;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
-import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
@@ -16,25 +16,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes core/v1 Events about CSRs, so {@code kubectl describe csr} shows what was decided.
+ * Writes core/v1 Events about objects (CSRs, Nodes), so {@code kubectl describe} shows what was
+ * decided or done.
  *
  * <p>Events are best effort and sent from a thread of their own, as Kubernetes' own recorders do: a
  * decision never waits for its event. A bounded queue sits in between; when the API server cannot
  * keep up, further events are dropped (and counted) rather than held in memory.
  */
-final class EventRecorder implements AutoCloseable {
-  static final String COMPONENT = "kcert-csr-approver";
+public final class EventRecorder implements AutoCloseable {
   /** Events waiting to be sent at most; Kubernetes' recorders keep 1,000 too. */
-  static final int QUEUE_SIZE = 1000;
+  public static final int QUEUE_SIZE = 1000;
   private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
 
   /** Where events go: the API server, or a test's collector. */
-  interface Sink {
+  public interface Sink {
     void create(Event event);
   }
 
   private final Sink sink;
   private final String namespace;
+  private final String component;
   private final String identity;
   private final Clock clock;
   private final Runnable onDrop;
@@ -43,14 +44,21 @@ final class EventRecorder implements AutoCloseable {
   private volatile boolean closed;
   private long dropped;
 
-  EventRecorder(KubernetesClient client, String namespace, String identity, Clock clock, Runnable onDrop) {
-    this(e -> client.v1().events().inNamespace(namespace).resource(e).create(), namespace, identity, clock,
-        onDrop, QUEUE_SIZE);
+  /**
+   * @param component the {@code source.component} and {@code reportingComponent} of every event
+   * @param identity the {@code reportingInstance}: this replica or node
+   */
+  public EventRecorder(KubernetesClient client, String namespace, String component, String identity, Clock clock,
+      Runnable onDrop) {
+    this(e -> client.v1().events().inNamespace(namespace).resource(e).create(), namespace, component, identity,
+        clock, onDrop, QUEUE_SIZE);
   }
 
-  EventRecorder(Sink sink, String namespace, String identity, Clock clock, Runnable onDrop, int queueSize) {
+  public EventRecorder(Sink sink, String namespace, String component, String identity, Clock clock, Runnable onDrop,
+      int queueSize) {
     this.sink = sink;
     this.namespace = namespace;
+    this.component = component;
     this.identity = identity;
     this.clock = clock;
     this.onDrop = onDrop;
@@ -61,11 +69,11 @@ final class EventRecorder implements AutoCloseable {
   }
 
   /** Queues an event; returns at once. */
-  void record(CertificateSigningRequest csr, boolean warning, String reason, String message) {
+  public void record(HasMetadata object, boolean warning, String reason, String message) {
     if (closed) {
       return;
     }
-    Event event = event(csr, warning, reason, message);
+    Event event = event(object, warning, reason, message);
     if (!queue.offer(event)) {
       onDrop.run();
       long n;
@@ -73,8 +81,8 @@ final class EventRecorder implements AutoCloseable {
         n = dropped++;
       }
       if (n % 100 == 0) {
-        LOG.warn("event=dropped csr={} reason={} queue_full=true dropped_so_far={}",
-            csr.getMetadata().getName(), reason, n + 1);
+        LOG.warn("event=dropped kind={} name={} reason={} queue_full=true dropped_so_far={}",
+            HasMetadata.getKind(object.getClass()), Log.q(object.getMetadata().getName()), reason, n + 1);
       }
     }
   }
@@ -96,8 +104,8 @@ final class EventRecorder implements AutoCloseable {
       try {
         sink.create(event);
       } catch (RuntimeException e) {
-        LOG.warn("event=failed csr={} reason={} error=\"{}\"", event.getInvolvedObject().getName(),
-            event.getReason(), Log.oneLine(e));
+        LOG.warn("event=failed kind={} name={} reason={} error=\"{}\"", event.getInvolvedObject().getKind(),
+            Log.q(event.getInvolvedObject().getName()), event.getReason(), Log.oneLine(e));
       }
     }
   }
@@ -114,8 +122,8 @@ final class EventRecorder implements AutoCloseable {
     sender.interrupt();
   }
 
-  private Event event(CertificateSigningRequest csr, boolean warning, String reason, String message) {
-    String name = csr.getMetadata().getName();
+  private Event event(HasMetadata object, boolean warning, String reason, String message) {
+    String name = object.getMetadata().getName();
     String ts = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
     return new EventBuilder()
         .withNewMetadata()
@@ -125,10 +133,11 @@ final class EventRecorder implements AutoCloseable {
         .endMetadata()
         .withInvolvedObject(
             new ObjectReferenceBuilder()
-                .withApiVersion("certificates.k8s.io/v1")
-                .withKind("CertificateSigningRequest")
+                .withApiVersion(HasMetadata.getApiVersion(object.getClass()))
+                .withKind(HasMetadata.getKind(object.getClass()))
                 .withName(name)
-                .withUid(csr.getMetadata().getUid())
+                .withNamespace(object.getMetadata().getNamespace())
+                .withUid(object.getMetadata().getUid())
                 .build())
         .withType(warning ? "Warning" : "Normal")
         .withReason(reason)
@@ -137,9 +146,9 @@ final class EventRecorder implements AutoCloseable {
         .withLastTimestamp(ts)
         .withCount(1)
         .withNewSource()
-        .withComponent(COMPONENT)
+        .withComponent(component)
         .endSource()
-        .withReportingComponent(COMPONENT)
+        .withReportingComponent(component)
         .withReportingInstance(identity)
         .build();
   }

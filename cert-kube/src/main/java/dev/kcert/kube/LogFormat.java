@@ -1,4 +1,4 @@
-package dev.kcert.approver;
+package dev.kcert.kube;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -21,16 +21,16 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /**
- * The one formatter every log line goes through: the approver's own (SLF4J, bound to
+ * The one formatter every log line goes through: the component's own (SLF4J, bound to
  * java.util.logging) and the client library's (SLF4J or java.util.logging alike). Each record is
  * one line, whatever it carries: control characters in messages are escaped, and a stack trace is
  * folded into the same line ({@code error=} and {@code stack=} in text, fields in JSON lines).
  *
- * <p>No approver logic here: the same class serves any in-cluster component.
+ * <p>Serves every in-cluster component.
  */
-final class LogFormat extends Formatter {
+public final class LogFormat extends Formatter {
   /** How lines are written. */
-  enum Style {
+  public enum Style {
     /** {@code 2026-05-01T12:00:00.000Z INFO Controller - key=value ...} */
     TEXT,
     /** One JSON object per line: time, level, logger, message, error, stack. */
@@ -38,7 +38,7 @@ final class LogFormat extends Formatter {
   }
 
   /** Stack frames kept per throwable in the chain. */
-  static final int MAX_FRAMES = 12;
+  public static final int MAX_FRAMES = 12;
 
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSX", Locale.ROOT).withZone(ZoneOffset.UTC);
@@ -46,7 +46,7 @@ final class LogFormat extends Formatter {
 
   private final Style style;
 
-  LogFormat(Style style) {
+  public LogFormat(Style style) {
     this.style = style;
   }
 
@@ -54,7 +54,7 @@ final class LogFormat extends Formatter {
    * Routes everything logged through java.util.logging to standard error in this format: the
    * root logger at {@code level}, the client and HTTP libraries at warnings.
    */
-  static void install(Style style, Level level) {
+  public static void install(Style style, Level level) {
     LogManager.getLogManager().reset();
     Logger root = Logger.getLogger("");
     Handler handler = new ConsoleHandler();

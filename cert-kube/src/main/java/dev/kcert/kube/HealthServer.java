@@ -1,4 +1,4 @@
-package dev.kcert.approver;
+package dev.kcert.kube;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  * the process cannot recover by itself (so the kubelet restarts it); {@code /readyz} fails while it
  * is still starting.
  */
-final class HealthServer implements AutoCloseable {
+public final class HealthServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
 
@@ -25,7 +25,7 @@ final class HealthServer implements AutoCloseable {
    * @param liveness why the process is broken for good, or null when it is not
    * @param readiness why the process is not ready, or null when it is
    */
-  HealthServer(String host, int port, PrometheusRegistry registry, Supplier<String> liveness,
+  public HealthServer(String host, int port, PrometheusRegistry registry, Supplier<String> liveness,
       Supplier<String> readiness)
       throws IOException {
     server = HttpServer.create(new InetSocketAddress(host, port), 16);
@@ -33,7 +33,7 @@ final class HealthServer implements AutoCloseable {
         Executors.newFixedThreadPool(
             2,
             r -> {
-              Thread t = new Thread(r, "approver-http");
+              Thread t = new Thread(r, "kcert-http");
               t.setDaemon(true);
               return t;
             });
@@ -55,7 +55,7 @@ final class HealthServer implements AutoCloseable {
     server.start();
   }
 
-  int port() {
+  public int port() {
     return server.getAddress().getPort();
   }
 

@@ -1,4 +1,4 @@
-package dev.kcert.approver;
+package dev.kcert.kube;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -8,10 +8,10 @@ import java.util.Locale;
  * Durations as operators write them: cert-core's forms ({@code 30s}, {@code 10m}, {@code 2h},
  * {@code 367d}, {@code 1d12h}, {@code 2w}) or ISO-8601 ({@code PT90S}).
  */
-final class Durations {
+public final class Durations {
   private Durations() {}
 
-  static Duration parse(String text) {
+  public static Duration parse(String text) {
     String t = text.trim();
     try {
       if (t.toUpperCase(Locale.ROOT).startsWith("P")) {

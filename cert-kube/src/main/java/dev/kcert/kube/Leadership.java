@@ -1,4 +1,4 @@
-package dev.kcert.approver;
+package dev.kcert.kube;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -31,14 +31,14 @@ import org.slf4j.LoggerFactory;
  * duration lets another replica take over. A write's own timeout is cut to what is left of the
  * lease ({@link #remaining()}).
  *
- * <p>No approver logic here: the same class serves any in-cluster component.
+ * <p>Serves any in-cluster component that runs as several replicas with one writer.
  */
-final class Leadership implements AutoCloseable {
+public final class Leadership implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Leadership.class);
   private static final long WATCH_MILLIS = 100;
 
   /** How leadership is configured. */
-  record Config(boolean enabled, String namespace, String name, String identity, Duration leaseDuration,
+  public record Config(boolean enabled, String namespace, String name, String identity, Duration leaseDuration,
       Duration renewDeadline, Duration retryPeriod) {}
 
   private final KubernetesClient client;
@@ -63,14 +63,14 @@ final class Leadership implements AutoCloseable {
   /**
    * @param onStartWriting called each time this replica starts (or resumes) writing
    */
-  Leadership(KubernetesClient client, Config config, Runnable onStartWriting, LongSupplier nanos) {
+  public Leadership(KubernetesClient client, Config config, Runnable onStartWriting, LongSupplier nanos) {
     this.client = client;
     this.config = config;
     this.onStartWriting = onStartWriting;
     this.nanos = nanos;
   }
 
-  void start() {
+  public void start() {
     if (!config.enabled()) {
       known.set(true);
       LOG.info("leader_election=disabled identity={}", config.identity());
@@ -156,7 +156,7 @@ final class Leadership implements AutoCloseable {
    * Whether this replica may write now: elected, and its last renewal younger than the renew
    * deadline (always, without leader election).
    */
-  boolean mayWrite() {
+  public boolean mayWrite() {
     if (closed.get()) {
       return false;
     }
@@ -168,7 +168,7 @@ final class Leadership implements AutoCloseable {
   }
 
   /** How long a write started now may take: what is left of the lease since the last renewal. */
-  Duration remaining() {
+  public Duration remaining() {
     if (!config.enabled()) {
       return Duration.ofSeconds(30);
     }
@@ -181,7 +181,7 @@ final class Leadership implements AutoCloseable {
   }
 
   /** Whether a leader, this replica or another, has been seen. */
-  boolean isKnown() {
+  public boolean isKnown() {
     return known.get();
   }
 

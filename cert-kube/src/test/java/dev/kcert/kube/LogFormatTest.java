@@ -1,4 +1,4 @@
-package dev.kcert.approver;
+package dev.kcert.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,7 +29,7 @@ class LogFormatTest {
     assertThat(line).endsWith("\n");
     assertThat(line.substring(0, line.length() - 1)).doesNotContain("\n", "\r");
     assertThat(line).startsWith("2026-05-28T20:26:40.123Z WARN Reflector - Watch closing error=\"java.lang."
-        + "IllegalStateException: watch failed\\x0asecond line\" stack=\"at dev.kcert.approver.LogFormatTest.nested(");
+        + "IllegalStateException: watch failed\\x0asecond line\" stack=\"at dev.kcert.kube.LogFormatTest.nested(");
     assertThat(line).contains(" | caused by java.net.ConnectException: Connection refused | at ");
   }
 
@@ -51,6 +51,6 @@ class LogFormatTest {
     assertThat(n.get("logger").asText()).isEqualTo("io.fabric8.kubernetes.client.informers.impl.cache.Reflector");
     assertThat(n.get("message").asText()).isEqualTo("Watch closing\\x1b[2J");
     assertThat(n.get("error").asText()).isEqualTo("java.lang.IllegalStateException: watch failed\\x0asecond line");
-    assertThat(n.get("stack").get(0).asText()).startsWith("at dev.kcert.approver.LogFormatTest.nested(");
+    assertThat(n.get("stack").get(0).asText()).startsWith("at dev.kcert.kube.LogFormatTest.nested(");
   }
 }

@@ -1,17 +1,17 @@
-package dev.kcert.approver;
+package dev.kcert.kube;
 
 import dev.kcert.core.approval.Escapes;
 import dev.kcert.core.model.KcertException;
 
 /** Helpers for structured key=value log lines. */
-final class Log {
+public final class Log {
   private Log() {}
 
   /**
    * A value quoted for a key=value line: double quotes and backslashes escaped, control characters
    * written as {@code \xNN}, so a name chosen by a node can never end the line or forge a field.
    */
-  static String q(String value) {
+  public static String q(String value) {
     if (value == null) {
       return "\"\"";
     }
@@ -20,7 +20,7 @@ final class Log {
   }
 
   /** An error's first line, with double quotes made single to sit inside {@code "..."}. */
-  static String oneLine(Throwable t) {
+  public static String oneLine(Throwable t) {
     return KcertException.oneLine(t).replace("\"", "'");
   }
 }

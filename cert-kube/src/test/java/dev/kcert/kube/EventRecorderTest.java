@@ -1,4 +1,4 @@
-package dev.kcert.approver;
+package dev.kcert.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,7 +37,7 @@ class EventRecorderTest {
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
       assertThat(sent).isEmpty();
       apiServer.countDown();
-      MockCluster.await("five events", WAIT, () -> sent.size() == 5);
+      await("five events", WAIT, () -> sent.size() == 5);
     }
     assertThat(sent).extracting(e -> e.getInvolvedObject().getName())
         .containsExactly("csr-0", "csr-1", "csr-2", "csr-3", "csr-4");
@@ -47,6 +47,10 @@ class EventRecorderTest {
     assertThat(first.getMetadata().getNamespace()).isEqualTo("default");
     assertThat(first.getMetadata().getName()).startsWith("csr-0.");
     assertThat(first.getReportingInstance()).isEqualTo("replica-1");
+    assertThat(first.getReportingComponent()).isEqualTo("kcert-csr-approver");
+    assertThat(first.getInvolvedObject().getKind()).isEqualTo("CertificateSigningRequest");
+    assertThat(first.getInvolvedObject().getApiVersion()).isEqualTo("certificates.k8s.io/v1");
+    assertThat(first.getInvolvedObject().getUid()).isEqualTo("uid-csr-0");
     assertThat(first.getFirstTimestamp()).isEqualTo("2026-11-23T12:00:00Z");
     assertThat(drops).hasValue(0);
   }
@@ -67,7 +71,7 @@ class EventRecorderTest {
       }
       assertThat(drops).hasValue(2);
       apiServer.countDown();
-      MockCluster.await("four events", WAIT, () -> sent.size() == 4);
+      await("four events", WAIT, () -> sent.size() == 4);
     }
     assertThat(sent).extracting(e -> e.getInvolvedObject().getName())
         .containsExactly("csr-held", "csr-0", "csr-1", "csr-2");
@@ -100,7 +104,7 @@ class EventRecorderTest {
     }, 10)) {
       r.record(csr("csr-bad"), false, "KcertApproved", "approved");
       r.record(csr("csr-good"), false, "KcertApproved", "approved");
-      MockCluster.await("the good event", WAIT, () -> sent.size() == 1);
+      await("the good event", WAIT, () -> sent.size() == 1);
     }
     assertThat(sent.get(0).getInvolvedObject().getName()).isEqualTo("csr-good");
   }
@@ -109,19 +113,41 @@ class EventRecorderTest {
   void longMessagesAreCut() {
     try (EventRecorder r = recorder(sent::add, 10)) {
       r.record(csr("csr-long"), true, "KcertDenied", "x".repeat(5000));
-      MockCluster.await("the event", WAIT, () -> sent.size() == 1);
+      await("the event", WAIT, () -> sent.size() == 1);
     }
     assertThat(sent.get(0).getMessage()).hasSize(1000);
   }
 
   private EventRecorder recorder(EventRecorder.Sink sink, int queueSize) {
-    return new EventRecorder(sink, "default", "replica-1", CLOCK, drops::incrementAndGet, queueSize);
+    return new EventRecorder(sink, "default", "kcert-csr-approver", "replica-1", CLOCK, drops::incrementAndGet, queueSize);
   }
 
   private static CertificateSigningRequest csr(String name) {
     return new CertificateSigningRequestBuilder()
         .withNewMetadata().withName(name).withUid("uid-" + name).endMetadata()
         .build();
+  }
+
+  @Test
+  void eventsAboutANodeNameTheNode() {
+    try (EventRecorder r = recorder(sent::add, 10)) {
+      r.record(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName("cp-1").withUid("u1")
+          .endMetadata().build(), true, "KcertRenewalFailed", "etcd did not come back");
+      await("the event", WAIT, () -> sent.size() == 1);
+    }
+    assertThat(sent.get(0).getInvolvedObject().getKind()).isEqualTo("Node");
+    assertThat(sent.get(0).getInvolvedObject().getApiVersion()).isEqualTo("v1");
+    assertThat(sent.get(0).getType()).isEqualTo("Warning");
+  }
+
+  private static void await(String what, Duration timeout, java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for " + what);
+      }
+      sleep(25);
+    }
   }
 
   private static void await(CountDownLatch latch) {

@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kcert.cli.output.TabWriter;
 import dev.kcert.core.keys.KeyAlgorithm;
 import dev.kcert.core.kubeapi.ApiClient;
+import dev.kcert.core.node.NodeEndpoints;
+import dev.kcert.core.node.TlsProbe;
 import dev.kcert.core.rotation.ClusterState;
+import dev.kcert.core.rotation.ServedTrust;
 import dev.kcert.core.rotation.ClusterTrust;
 import dev.kcert.core.rotation.Workloads;
 import dev.kcert.core.rotation.NewCa;
@@ -508,6 +511,17 @@ public final class CaCommand {
 
     @Mixin CaCluster cluster;
 
+    @Option(names = "--served",
+        description = "Also fetch the certificate every TLS port of this node serves (as kcert"
+            + " certs check-served does) and check it against the trust bundle of the phase and"
+            + " of the next; exit 1 when a port of this CA serves one the phase's bundle rejects."
+            + " Run it after the restarts a phase names.")
+    boolean served;
+
+    @Option(names = "--served-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+        defaultValue = "5s", description = "How long to wait for each port (default: ${DEFAULT-VALUE}).")
+    Duration servedTimeout;
+
     @Mixin Output output;
 
     @Spec CommandSpec spec;
@@ -570,11 +584,33 @@ public final class CaCommand {
           }
         }
       }
+      List<ServedTrust.Row> servedRows = null;
+      if (served) {
+        NodeEndpoints.Result ends = NodeEndpoints.read(target.dirs.layout(), target.kubeletConfig);
+        servedRows = ServedTrust.check(r, s.phase(), ends.endpoints(),
+            TlsProbe.withTimeout(servedTimeout), clock(spec).instant());
+      }
+      boolean servedOk = servedRows == null || servedRows.stream().allMatch(ServedTrust.Row::ok);
       if (output.format == Format.json) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("ca", s.caName());
         m.put("phase", s.phase().command());
         m.put("proven", s.problems().isEmpty());
+        if (servedRows != null) {
+          List<Map<String, Object>> rows = new ArrayList<>();
+          for (ServedTrust.Row row : servedRows) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("component", row.endpoint().component().podName());
+            x.put("address", row.endpoint().address());
+            x.put("servedBy", row.servedBy());
+            x.put("counts", row.counts());
+            x.put("ok", row.ok());
+            x.put("okNext", row.okNext());
+            x.put("detail", row.detail());
+            rows.add(x);
+          }
+          m.put("served", rows);
+        }
         m.put("problems", s.problems());
         m.put("next", next);
         m.put("places", placesJson(s.places()));
@@ -590,13 +626,35 @@ public final class CaCommand {
         out.println(s.caName() + ": phase " + s.phase().command()
             + (s.problems().isEmpty() ? ", proven on disk" : ", NOT proven on disk:"));
         s.problems().forEach(p -> out.println("  " + p));
+        if (servedRows != null) {
+          String now = s.phase().command().toUpperCase();
+          String after = s.phase() == Phase.NONE ? now
+              : s.phase().next().orElse(s.phase()).command().toUpperCase();
+          TabWriter t = TabWriter.kubeadm().line("PORT\tSERVES\t" + now + "\t" + after + "\tDETAIL");
+          for (ServedTrust.Row row : servedRows) {
+            String serves = switch (row.servedBy()) {
+              case "old", "new" -> "signed by " + row.servedBy();
+              case "unreachable" -> "unreachable";
+              default -> "other CA";
+            };
+            t.line(row.endpoint().describe() + "\t" + serves + "\t"
+                + (!row.counts() ? "-" : row.ok() ? "ok" : "FAIL") + "\t"
+                + (!row.counts() ? "-" : row.okNext() ? "ok" : "FAIL") + "\t"
+                + (row.detail().isEmpty() ? "-" : row.detail()));
+          }
+          out.print(t.render());
+          out.println(servedOk ? "served: every port of this CA serves a certificate the "
+              + s.phase().command() + " bundle accepts"
+              : "served: NOT every port of this CA serves a certificate the "
+              + s.phase().command() + " bundle accepts");
+        }
         clusterLines.forEach(out::println);
         if (!next.isEmpty()) {
           out.println("next: kcert ca " + next + " --ca " + s.caName());
         }
         out.flush();
       }
-      return s.problems().isEmpty() ? ExitCodes.OK : ExitCodes.ERROR;
+      return s.problems().isEmpty() && servedOk ? ExitCodes.OK : ExitCodes.ERROR;
     }
   }
 

@@ -5,6 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kcert.cli.output.TabWriter;
 import dev.kcert.core.keys.KeyAlgorithm;
+import dev.kcert.core.kubeapi.ApiClient;
+import dev.kcert.core.node.NodeEndpoints;
+import dev.kcert.core.node.TlsProbe;
+import dev.kcert.core.rotation.ClusterState;
+import dev.kcert.core.rotation.ServedTrust;
+import dev.kcert.core.rotation.ClusterTrust;
+import dev.kcert.core.rotation.Workloads;
 import dev.kcert.core.rotation.NewCa;
 import dev.kcert.core.rotation.NodeFiles;
 import dev.kcert.core.rotation.Outcome;
@@ -68,6 +75,7 @@ public final class CaCommand {
       ca.addSubcommand(p.command(), new CommandLine(spec));
     }
     ca.addSubcommand(new StatusCommand());
+    ca.addSubcommand(new WorkloadsCommand());
     ca.addSubcommand(new AbortCommand());
     return ca;
   }
@@ -157,6 +165,40 @@ public final class CaCommand {
     return t.render();
   }
 
+  static String clusterTable(List<ClusterTrust.Entry> entries) {
+    TabWriter t = TabWriter.kubeadm().line("KIND\tPLACE\tHOLDS\tDETAIL");
+    for (ClusterTrust.Entry e : entries) {
+      t.line(e.kind() + "\t" + e.where() + "\t" + e.trust().text() + "\t"
+          + (e.detail().isEmpty() ? "-" : e.detail()));
+    }
+    return t.render();
+  }
+
+  static Map<String, Object> clusterJson(ApiClient api, String unreachable,
+      List<ClusterTrust.Entry> entries, Phase phase) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("server", api.server());
+    m.put("reachable", unreachable == null);
+    if (unreachable != null) {
+      m.put("reason", unreachable);
+      return m;
+    }
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (ClusterTrust.Entry e : entries) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("kind", e.kind());
+      row.put("namespace", e.namespace());
+      row.put("name", e.name());
+      row.put("trust", e.trust().text());
+      row.put("detail", e.detail());
+      rows.add(row);
+    }
+    m.put("places", rows);
+    m.put("behind", ClusterTrust.behind(entries, phase));
+    m.put("namespacesBehind", ClusterTrust.namespacesBehind(entries, phase));
+    return m;
+  }
+
   static String proofTable(Proof proof) {
     String entered = proof.entered() == Phase.NONE ? "abort" : proof.entered().command();
     String next = proof.next() == Phase.NONE ? "abort" : proof.next().command();
@@ -189,6 +231,11 @@ public final class CaCommand {
 
   /** Prints what a phase did; the exit code. */
   static int report(PrintWriter out, Format format, Outcome o) {
+    return report(out, format, o, CaCluster.Report.none());
+  }
+
+  /** Prints what a phase did on the node and on the cluster side; the exit code. */
+  static int report(PrintWriter out, Format format, Outcome o, CaCluster.Report cluster) {
     if (format == Format.json) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("ca", o.caName());
@@ -204,6 +251,9 @@ public final class CaCommand {
         m.put("discoveryTokenCaCertHash", o.discoveryHash());
       }
       m.put("notes", o.notes());
+      if (cluster.json() != null) {
+        m.put("cluster", cluster.json());
+      }
       printJson(out, "CaRotationPhase", m);
     } else {
       String name = o.phase() != Phase.NONE ? o.phase().command()
@@ -226,6 +276,7 @@ public final class CaCommand {
         out.println("join commands now need --discovery-token-ca-cert-hash " + o.discoveryHash());
       }
       o.notes().forEach(n -> out.println(n));
+      cluster.lines().forEach(n -> out.println(n));
     }
     out.flush();
     return o.dryRun() && o.proof() != null && !o.proof().ok() ? ExitCodes.ERROR : ExitCodes.OK;
@@ -247,6 +298,8 @@ public final class CaCommand {
   static final class PlanCommand implements Callable<Integer> {
     @Mixin Target target;
 
+    @Mixin CaCluster cluster;
+
     @Mixin Output output;
 
     @Spec CommandSpec spec;
@@ -257,11 +310,26 @@ public final class CaCommand {
       PrintWriter out = spec.commandLine().getOut();
       List<Place> places = r.inventory();
       Phase at = r.phase();
+      ApiClient api = cluster.client(target.dirs);
+      List<ClusterTrust.Entry> clusterPlaces = null;
+      String unreachable = null;
+      if (api != null) {
+        try {
+          clusterPlaces = ClusterTrust.inventory(api, r.caName(), ClusterTrust.cas(r));
+        } catch (ApiClient.Unreachable e) {
+          unreachable = e.getMessage();
+          CaCluster.warnUnreachable(spec.commandLine().getErr(), api, e,
+              "the cluster places are not listed");
+        }
+      }
       if (output.format == Format.json) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("ca", r.caName());
         m.put("phase", at.command());
         m.put("places", placesJson(places));
+        if (api != null) {
+          m.put("cluster", clusterJson(api, unreachable, clusterPlaces, at));
+        }
         List<Map<String, Object>> phases = new ArrayList<>();
         for (Phase p : Phase.steps()) {
           Map<String, Object> pm = new LinkedHashMap<>();
@@ -277,6 +345,11 @@ public final class CaCommand {
       }
       out.print(placesTable(places));
       out.println();
+      if (clusterPlaces != null) {
+        out.println("Cluster places (" + api.server() + "):");
+        out.print(clusterTable(clusterPlaces));
+        out.println();
+      }
       out.println("Phases of the rotation of " + r.caName() + " (now: " + at.command() + "):");
       int i = 1;
       for (Phase p : Phase.steps()) {
@@ -391,14 +464,35 @@ public final class CaCommand {
             + " next phase's trust bundle); write nothing.")
     boolean dryRun;
 
+    @Option(names = "--force",
+        description = "trust-new only: go on although pods that started before the trust change"
+            + " still run.")
+    boolean force;
+
+    @Mixin CaCluster cluster;
+
     @Mixin Output output;
 
     @Spec CommandSpec spec;
 
     @Override
     public Integer call() {
-      return report(spec.commandLine().getOut(), output.format,
-          target.rotation(clock(spec)).advance(phase, dryRun));
+      Rotation r = target.rotation(clock(spec));
+      PrintWriter err = spec.commandLine().getErr();
+      ApiClient api = cluster.client(target.dirs);
+      if (phase == Phase.TRUST_NEW && !force) {
+        String refusal = CaCluster.podsBeforeTrustChange(api, r, err);
+        if (refusal != null) {
+          err.println("error: " + refusal);
+          err.flush();
+          return ExitCodes.ERROR;
+        }
+      }
+      Outcome o = r.advance(phase, dryRun);
+      CaCluster.Report c = o.proof() != null && !o.proof().ok()
+          ? CaCluster.Report.none()
+          : CaCluster.afterPhase(api, r, ClusterTrust.cas(r), phase, o, dryRun, clock(spec), err);
+      return report(spec.commandLine().getOut(), output.format, o, c);
     }
   }
 
@@ -415,34 +509,279 @@ public final class CaCommand {
   static final class StatusCommand implements Callable<Integer> {
     @Mixin Target target;
 
+    @Mixin CaCluster cluster;
+
+    @Option(names = "--served",
+        description = "Also fetch the certificate every TLS port of this node serves (as kcert"
+            + " certs check-served does) and check it against the trust bundle of the phase and"
+            + " of the next; exit 1 when a port of this CA serves one the phase's bundle rejects."
+            + " Run it after the restarts a phase names.")
+    boolean served;
+
+    @Option(names = "--served-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+        defaultValue = "5s", description = "How long to wait for each port (default: ${DEFAULT-VALUE}).")
+    Duration servedTimeout;
+
     @Mixin Output output;
 
     @Spec CommandSpec spec;
 
     @Override
     public Integer call() {
-      Rotation.Status s = target.rotation(clock(spec)).status();
+      Rotation r = target.rotation(clock(spec));
+      Rotation.Status s = r.status();
       PrintWriter out = spec.commandLine().getOut();
       String next = s.phase() == Phase.FINISHED ? "" : s.phase().next().map(Phase::command).orElse("");
+      ClusterState cs = s.phase() == Phase.NONE ? ClusterState.empty() : ClusterState.read(r);
+      ApiClient api = cluster.client(target.dirs);
+      List<String> clusterLines = new ArrayList<>();
+      Map<String, Object> clusterJson = null;
+      if (cs.pending() != null) {
+        clusterLines.add("cluster: the cluster side of " + cs.pending().command() + " is pending"
+            + " (the API server did not answer): run kcert ca " + cs.pending().command()
+            + " --ca " + s.caName() + " again");
+      }
+      if (api != null) {
+        List<ClusterTrust.Entry> entries = null;
+        String unreachable = null;
+        List<Workloads.Group> before = List.of();
+        boolean podsMatter = s.phase() == Phase.TRUST_BOTH || s.phase() == Phase.REISSUED;
+        try {
+          entries = ClusterTrust.inventory(api, s.caName(), ClusterTrust.cas(r));
+          if (podsMatter && cs.trustChangedAt() != null) {
+            before = Workloads.startedBefore(api, cs.trustChangedAt());
+          }
+        } catch (ApiClient.Unreachable e) {
+          unreachable = e.getMessage();
+          CaCluster.warnUnreachable(spec.commandLine().getErr(), api, e,
+              "the cluster side is not checked");
+        }
+        clusterJson = clusterJson(api, unreachable, entries, s.phase());
+        clusterJson.put("pending", cs.pending() == null ? null : cs.pending().command());
+        clusterJson.put("trustChangedAt",
+            cs.trustChangedAt() == null ? null : cs.trustChangedAt().toString());
+        if (entries != null) {
+          List<String> behind = ClusterTrust.behind(entries, s.phase());
+          if (behind.isEmpty()) {
+            clusterLines.add("cluster: every cluster place holds what " + s.phase().command()
+                + " wants");
+          } else {
+            clusterLines.add("cluster: " + behind.size() + " cluster place(s) behind "
+                + s.phase().command() + ":");
+            behind.forEach(b -> clusterLines.add("  " + b));
+            List<String> ns = ClusterTrust.namespacesBehind(entries, s.phase());
+            if (!ns.isEmpty()) {
+              clusterLines.add("  namespaces whose kube-root-ca.crt or token Secrets are not"
+                  + " re-published yet: " + CaCluster.shortList(ns));
+            }
+          }
+          if (podsMatter && cs.trustChangedAt() != null) {
+            int pods = before.stream().mapToInt(g -> g.pods().size()).sum();
+            clusterLines.add("cluster: " + pods + " pod(s) started before the trust change at "
+                + cs.trustChangedAt() + (pods == 0 ? "" : " (kcert ca workloads --ca "
+                + s.caName() + " lists them)"));
+            clusterJson.put("podsBeforeTrustChange", pods);
+          }
+        }
+      }
+      List<ServedTrust.Row> servedRows = null;
+      if (served) {
+        NodeEndpoints.Result ends = NodeEndpoints.read(target.dirs.layout(), target.kubeletConfig);
+        servedRows = ServedTrust.check(r, s.phase(), ends.endpoints(),
+            TlsProbe.withTimeout(servedTimeout), clock(spec).instant());
+      }
+      boolean servedOk = servedRows == null || servedRows.stream().allMatch(ServedTrust.Row::ok);
       if (output.format == Format.json) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("ca", s.caName());
         m.put("phase", s.phase().command());
         m.put("proven", s.problems().isEmpty());
+        if (servedRows != null) {
+          List<Map<String, Object>> rows = new ArrayList<>();
+          for (ServedTrust.Row row : servedRows) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("component", row.endpoint().component().podName());
+            x.put("address", row.endpoint().address());
+            x.put("servedBy", row.servedBy());
+            x.put("counts", row.counts());
+            x.put("ok", row.ok());
+            x.put("okNext", row.okNext());
+            x.put("detail", row.detail());
+            rows.add(x);
+          }
+          m.put("served", rows);
+        }
         m.put("problems", s.problems());
         m.put("next", next);
         m.put("places", placesJson(s.places()));
+        if (clusterJson != null || cs.pending() != null) {
+          if (clusterJson == null) {
+            clusterJson = new LinkedHashMap<>();
+            clusterJson.put("pending", cs.pending().command());
+          }
+          m.put("cluster", clusterJson);
+        }
         printJson(out, "CaRotationStatus", m);
       } else {
         out.println(s.caName() + ": phase " + s.phase().command()
             + (s.problems().isEmpty() ? ", proven on disk" : ", NOT proven on disk:"));
         s.problems().forEach(p -> out.println("  " + p));
+        if (servedRows != null) {
+          String now = s.phase().command().toUpperCase();
+          String after = s.phase() == Phase.NONE ? now
+              : s.phase().next().orElse(s.phase()).command().toUpperCase();
+          TabWriter t = TabWriter.kubeadm().line("PORT\tSERVES\t" + now + "\t" + after + "\tDETAIL");
+          for (ServedTrust.Row row : servedRows) {
+            String serves = switch (row.servedBy()) {
+              case "old", "new" -> "signed by " + row.servedBy();
+              case "unreachable" -> "unreachable";
+              default -> "other CA";
+            };
+            t.line(row.endpoint().describe() + "\t" + serves + "\t"
+                + (!row.counts() ? "-" : row.ok() ? "ok" : "FAIL") + "\t"
+                + (!row.counts() ? "-" : row.okNext() ? "ok" : "FAIL") + "\t"
+                + (row.detail().isEmpty() ? "-" : row.detail()));
+          }
+          out.print(t.render());
+          out.println(servedOk ? "served: every port of this CA serves a certificate the "
+              + s.phase().command() + " bundle accepts"
+              : "served: NOT every port of this CA serves a certificate the "
+              + s.phase().command() + " bundle accepts");
+        }
+        clusterLines.forEach(out::println);
         if (!next.isEmpty()) {
           out.println("next: kcert ca " + next + " --ca " + s.caName());
         }
         out.flush();
       }
-      return s.problems().isEmpty() ? ExitCodes.OK : ExitCodes.ERROR;
+      return s.problems().isEmpty() && servedOk ? ExitCodes.OK : ExitCodes.ERROR;
+    }
+  }
+
+  /** {@code kcert ca workloads}. */
+  @Command(
+      name = "workloads",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = {
+        "Lists the pods that started before the trust change (recorded at trust-both on this"
+            + " node), grouped by the workload that owns them: they loaded the old CA alone and"
+            + " must restart before trust-new, which refuses while they run.",
+        "",
+        "--restart-workloads restarts their Deployments, DaemonSets and StatefulSets as kubectl"
+            + " rollout restart does (the pod template annotation kubectl.kubernetes.io/restartedAt),"
+            + " one at a time, waiting for each rollout; a workload whose pods a"
+            + " PodDisruptionBudget allowing no disruption covers is reported and left alone."
+            + " Other pods (static pods, Jobs, bare pods) are listed for a restart by hand."
+      },
+      footer = {"%nExamples:", "  kcert ca workloads --ca ca",
+          "  kcert ca workloads --ca ca --restart-workloads --rollout-timeout 10m",
+          "%nExit codes:%n  0  no pod from before the trust change is left (or all restarted)%n"
+              + "  1  pods from before the trust change remain, a restart was held or timed out,"
+              + " or an error%n  2  bad usage%n"})
+  static final class WorkloadsCommand implements Callable<Integer> {
+    @Mixin Target target;
+
+    @Mixin CaCluster cluster;
+
+    @Option(names = "--restart-workloads",
+        description = "Roll the Deployments, DaemonSets and StatefulSets listed, one at a time.")
+    boolean restart;
+
+    @Option(names = "--rollout-timeout", paramLabel = "DURATION",
+        converter = DurationConverter.class, defaultValue = "5m",
+        description = "How long to wait for each rollout (default: ${DEFAULT-VALUE}).")
+    Duration rolloutTimeout;
+
+    @Option(names = "--poll", paramLabel = "DURATION", converter = DurationConverter.class,
+        defaultValue = "2s", hidden = true)
+    Duration poll;
+
+    @Mixin Output output;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws ApiClient.Unreachable {
+      Rotation r = target.rotation(clock(spec));
+      ClusterState cs = ClusterState.read(r);
+      if (cs.trustChangedAt() == null) {
+        throw new dev.kcert.core.model.KcertException(r.caName() + ": no trust change recorded"
+            + " on this node (" + ClusterState.file(r) + "); run kcert ca trust-both first");
+      }
+      ApiClient api = cluster.client(target.dirs);
+      if (api == null) {
+        throw new IllegalArgumentException("no kubeconfig: give --kubeconfig (the default "
+            + ConfigOptions.DEFAULT_KUBECONFIG + " does not exist)");
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      List<Workloads.Group> groups;
+      try {
+        groups = Workloads.startedBefore(api, cs.trustChangedAt());
+      } catch (ApiClient.Unreachable e) {
+        throw new dev.kcert.core.model.KcertException("the API server at " + api.server()
+            + " is unreachable (" + e.getMessage() + ")");
+      }
+      if (output.format == Format.text && !groups.isEmpty()) {
+        TabWriter t = TabWriter.kubeadm().line("NAMESPACE\tOWNER\tPODS\tRESTART");
+        for (Workloads.Group g : groups) {
+          t.line(g.namespace() + "\t" + g.kind() + "/" + g.name() + "\t" + g.pods().size()
+              + "\t" + (g.restartable() ? "rollout" : "by hand"));
+        }
+        out.print(t.render());
+        out.flush();
+      }
+      List<Workloads.Restart> restarts = List.of();
+      if (restart) {
+        boolean text = output.format == Format.text;
+        try {
+          restarts = Workloads.restart(api, groups, clock(spec), rolloutTimeout, poll, line -> {
+            if (text) {
+              out.println(line);
+              out.flush();
+            }
+          });
+        } catch (ApiClient.Unreachable e) {
+          throw new dev.kcert.core.model.KcertException("the API server at " + api.server()
+              + " stopped answering during the restarts (" + e.getMessage() + ")");
+        }
+      }
+      boolean clean = groups.isEmpty() || (restart
+          && restarts.stream().allMatch(x -> x.result() == Workloads.Result.RESTARTED)
+          && groups.stream().allMatch(Workloads.Group::restartable)
+          && restarts.size() == groups.size());
+      if (output.format == Format.json) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ca", r.caName());
+        m.put("trustChangedAt", cs.trustChangedAt().toString());
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Workloads.Group g : groups) {
+          Map<String, Object> row = new LinkedHashMap<>();
+          row.put("namespace", g.namespace());
+          row.put("kind", g.kind());
+          row.put("name", g.name());
+          row.put("pods", g.pods());
+          row.put("restartable", g.restartable());
+          restarts.stream().filter(x -> x.group().equals(g)).findFirst()
+              .ifPresent(x -> row.put("restart", x.result().name().toLowerCase().replace('_', '-')));
+          rows.add(row);
+        }
+        m.put("owners", rows);
+        printJson(out, "CaRotationWorkloads", m);
+      } else {
+        if (groups.isEmpty()) {
+          out.println(r.caName() + ": no pod started before the trust change at "
+              + cs.trustChangedAt());
+        } else {
+          int pods = groups.stream().mapToInt(g -> g.pods().size()).sum();
+          out.println(r.caName() + ": " + pods + " pod(s) of " + groups.size() + " owner(s)"
+              + " started before the trust change at " + cs.trustChangedAt()
+              + (restart ? "" : "; --restart-workloads rolls the Deployments, DaemonSets and"
+                  + " StatefulSets"));
+        }
+        out.flush();
+      }
+      return clean ? ExitCodes.OK : ExitCodes.ERROR;
     }
   }
 
@@ -469,9 +808,19 @@ public final class CaCommand {
 
     @Spec CommandSpec spec;
 
+    @Mixin CaCluster cluster;
+
     @Override
     public Integer call() {
-      return report(spec.commandLine().getOut(), output.format, target.rotation(clock(spec)).abort(dryRun));
+      Rotation r = target.rotation(clock(spec));
+      ApiClient api = r.phase() == Phase.NONE ? null : cluster.client(target.dirs);
+      ClusterTrust.CaPair cas = api == null ? null : ClusterTrust.cas(r); // before abort removes it
+      Outcome o = r.abort(dryRun);
+      CaCluster.Report c = api == null || (o.proof() != null && !o.proof().ok())
+          ? CaCluster.Report.none()
+          : CaCluster.afterPhase(api, r, cas, Phase.NONE, o, dryRun, clock(spec),
+              spec.commandLine().getErr());
+      return report(spec.commandLine().getOut(), output.format, o, c);
     }
   }
 }

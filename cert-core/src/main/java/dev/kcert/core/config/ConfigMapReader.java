@@ -2,34 +2,17 @@ package dev.kcert.core.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kcert.core.kubeconfig.CredentialRef;
-import dev.kcert.core.kubeconfig.Kubeconfig;
-import dev.kcert.core.kubeconfig.KubeconfigCredentials;
+import dev.kcert.core.kubeapi.ApiClient;
 import dev.kcert.core.model.KcertException;
-import dev.kcert.core.pem.Certificates;
-import dev.kcert.core.pem.PrivateKeys;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.PrivateKey;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.List;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Reads kubeadm's {@code kubeadm-config} ConfigMap in {@code kube-system} from the API server a
- * kubeconfig names, as {@code kubeadm certs renew} and {@code check-expiration} do, with the JDK's
- * HTTP client: TLS with the kubeconfig's CA as the only trust anchor and its client certificate and
+ * kubeconfig names, as {@code kubeadm certs renew} and {@code check-expiration} do, with {@link
+ * ApiClient}: TLS with the kubeconfig's CA as the only trust anchor and its client certificate and
  * key, one GET, a short timeout. Anything that keeps the answer from coming (no route, refused,
  * timeout, a TLS failure such as an expired serving certificate) is {@link Outcome#UNREACHABLE},
  * never an error: a node whose API server is down must still renew from its files.
@@ -78,50 +61,21 @@ public final class ConfigMapReader {
    *     is not a ConfigMap or holds a configuration that does not parse
    */
   public static Result read(Path kubeconfig, Path nodeRoot, Duration timeout) {
-    KubeconfigCredentials creds = Kubeconfig.read(kubeconfig).under(nodeRoot).credentials();
-    String server = creds.server();
-    if (server.isEmpty()) {
-      throw KcertException.about(kubeconfig, "cluster \"" + creds.clusterName() + "\" has no server");
-    }
-    URI uri;
+    ApiClient api = ApiClient.connect(kubeconfig, nodeRoot, timeout);
+    String server = api.server();
+    ApiClient.Response response;
     try {
-      uri = URI.create(server.replaceAll("/+$", "") + PATH);
-    } catch (IllegalArgumentException e) {
-      throw KcertException.about(kubeconfig, "server \"" + server + "\" is not a URL", e);
+      response = api.get(PATH);
+    } catch (ApiClient.Unreachable e) {
+      return new Result(Outcome.UNREACHABLE, null, server, e.getMessage());
     }
-    if (!"https".equals(uri.getScheme())) {
-      throw KcertException.about(kubeconfig, "server \"" + server + "\" is not an https URL");
-    }
-    SSLContext tls = tls(kubeconfig, creds);
-    HttpClient client =
-        HttpClient.newBuilder()
-            .sslContext(tls)
-            .version(HttpClient.Version.HTTP_1_1) // one GET: no need to negotiate HTTP/2
-            .connectTimeout(timeout)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
-    HttpRequest request =
-        HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET().build();
-    HttpResponse<byte[]> response;
-    try {
-      response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
-    } catch (HttpTimeoutException e) {
-      return new Result(Outcome.UNREACHABLE, null, server, "no answer within " + timeout.toMillis() + " ms");
-    } catch (java.net.ConnectException e) {
-      return new Result(Outcome.UNREACHABLE, null, server, "connection refused");
-    } catch (IOException e) {
-      return new Result(Outcome.UNREACHABLE, null, server, KcertException.oneLine(rootCause(e)));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return new Result(Outcome.UNREACHABLE, null, server, "interrupted");
-    }
-    if (response.statusCode() == 404) {
+    if (response.status() == 404) {
       return new Result(Outcome.ABSENT, null, server, "the API server has no such ConfigMap");
     }
-    if (response.statusCode() != 200) {
+    if (response.status() != 200) {
       return new Result(
           Outcome.UNREACHABLE, null, server,
-          "the API server answered HTTP " + response.statusCode());
+          "the API server answered HTTP " + response.status());
     }
     String yaml = clusterConfiguration(response.body(), server);
     if (yaml == null) {
@@ -153,51 +107,5 @@ public final class ConfigMapReader {
           SOURCE + " from " + server + ": data.ClusterConfiguration is not text");
     }
     return text.asText();
-  }
-
-  private static SSLContext tls(Path kubeconfig, KubeconfigCredentials creds) {
-    try {
-      KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-      trust.load(null, null);
-      CredentialRef caRef = creds.certificateAuthority();
-      if (caRef == null) {
-        throw KcertException.about(
-            kubeconfig, "cluster \"" + creds.clusterName() + "\" has no certificate-authority");
-      }
-      List<X509Certificate> cas = Certificates.parseBundle(caRef.load(), caRef.describe());
-      for (int i = 0; i < cas.size(); i++) {
-        trust.setCertificateEntry("ca-" + i, cas.get(i));
-      }
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(trust);
-
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-      CredentialRef certRef = creds.clientCertificate();
-      CredentialRef keyRef = creds.clientKey();
-      KeyStore keys = KeyStore.getInstance("PKCS12");
-      keys.load(null, null);
-      char[] password = new char[0];
-      if (certRef != null && keyRef != null) {
-        List<X509Certificate> chain = Certificates.parseBundle(certRef.load(), certRef.describe());
-        PrivateKey key = PrivateKeys.parse(keyRef.load(), keyRef.describe());
-        keys.setKeyEntry("client", key, password, chain.toArray(new X509Certificate[0]));
-      }
-      kmf.init(keys, password);
-
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-      return ctx;
-    } catch (GeneralSecurityException | IOException e) {
-      throw KcertException.about(
-          kubeconfig, "cannot set up TLS from it: " + KcertException.oneLine(e), e);
-    }
-  }
-
-  private static Throwable rootCause(Throwable t) {
-    Throwable c = t;
-    while (c.getCause() != null && c.getCause() != c) {
-      c = c.getCause();
-    }
-    return c.getMessage() == null && c != t ? t : c;
   }
 }

@@ -642,7 +642,8 @@ public final class Rotation {
 
   private void finishState(Phase target, Changes changes, Path backupDir) {
     if (target == Phase.NONE) {
-      for (Path p : List.of(newKey(), newCsr(), signerCopy(), oldKey(), stateFile(), newCrt(), oldCrt())) {
+      for (Path p : List.of(newKey(), newCsr(), signerCopy(), oldKey(), stateFile(), newCrt(), oldCrt(),
+          dir().resolve(ClusterState.FILE_NAME))) {
         ops.delete(p);
       }
       return;

@@ -8,9 +8,11 @@
 # differently on each run, even from one recorded configuration with one CPU, no JIT and no address
 # randomisation (bench/run counts the differing bytes; ReproducibleIT checks the rest).
 #
-# Other architectures: jlink can only link a runtime for the platform of the JDK whose jmods it is
-# given; building for arm64 means pointing JDK_HOME at an arm64 JDK 25 (its jmods) and running the
-# training step on an arm64 machine, since the start-up cache is made by running the application.
+# Other architectures: jlink links a runtime for the platform whose jmods it is given; an arm64
+# runtime needs --module-path <arm64 JDK 25>/jmods (same release; a JDK built without jmods, as
+# Temurin 25 is, links only its own platform). The start-up cache is made by running the
+# application in that runtime, and strip must read arm64 files: so the tarball is built on an
+# arm64 machine with an arm64 JDK 25 (JDK_HOME), and is then named linux-arm64 (README, Install).
 set -euo pipefail
 jdk="$1" jar="$2" approver_jar="$3" man="$4" top="$5" version="$6" out="$8"
 epoch="$(date -u -d "$7" +%s)" # EPOCH may be given as ISO-8601 (Maven's outputTimestamp)

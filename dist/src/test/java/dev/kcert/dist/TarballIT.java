@@ -141,6 +141,25 @@ class TarballIT {
     assertThat(release).contains("MODULES=\"java.base java.logging java.security.sasl java.naming\"");
   }
 
+  @Test
+  void theRuntimesNativeFilesCarryNoSymbolTable() throws Exception {
+    Dist.Result which = Dist.run(List.of("sh", "-c", "command -v readelf"), Map.of(), false, LIMIT);
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        which.code() == 0, "readelf (binutils, installed by .ci/run) is missing: symbol tables not checked");
+    List<Path> natives = new ArrayList<>();
+    try (var files = Files.walk(home.resolve("runtime"))) {
+      files.filter(Files::isRegularFile)
+          .filter(p -> p.toString().endsWith(".so") || p.getParent().endsWith("bin"))
+          .forEach(natives::add);
+    }
+    assertThat(natives).contains(home.resolve("runtime/lib/server/libjvm.so"), home.resolve("runtime/bin/java"));
+    for (Path f : natives) {
+      Dist.Result r = Dist.run(List.of("readelf", "-S", "-W", f.toString()), Map.of(), false, LIMIT);
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(r.out()).as(f.toString()).contains(".dynsym").doesNotContain(".symtab");
+    }
+  }
+
   static int byComponents(String a, String b) {
     String[] x = a.split("/");
     String[] y = b.split("/");

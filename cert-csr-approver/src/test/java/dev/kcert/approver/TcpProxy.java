@@ -1,5 +1,6 @@
 package dev.kcert.approver;
 
+import dev.kcert.core.testing.FakeNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,9 +27,8 @@ final class TcpProxy implements AutoCloseable {
   /** Picks a free loopback port; not listening until {@link #open()}. */
   TcpProxy(int targetPort) throws IOException {
     this.targetPort = targetPort;
-    try (ServerSocket probe = new ServerSocket(0, 1, LOOPBACK)) {
-      this.port = probe.getLocalPort();
-    }
+    // below the ephemeral range: while the proxy is cut, no outgoing connection can take its port
+    this.port = FakeNode.freePort();
   }
 
   int port() {

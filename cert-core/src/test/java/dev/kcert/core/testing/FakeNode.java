@@ -11,6 +11,7 @@ import dev.kcert.core.pki.PkiLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -129,12 +130,28 @@ public final class FakeNode implements AutoCloseable {
     return InetAddress.getLoopbackAddress();
   }
 
-  /** A port nobody listens on right now (the kernel's choice), on loopback. */
+  /**
+   * A loopback port nobody listens on right now, taken below Linux's ephemeral range (32768 and
+   * up). A fake component is stopped and started again on its port; a port in the ephemeral range
+   * can meanwhile become the source port of any outgoing connection on the machine, and the
+   * restart then fails with "Address already in use".
+   */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, loopback())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    for (int attempt = 0; attempt < 500; attempt++) {
+      int port = LOW_PORT + RANDOM.nextInt(LOW_PORTS);
+      try (ServerSocket s = new ServerSocket()) {
+        s.setReuseAddress(false);
+        s.bind(new InetSocketAddress(loopback(), port), 1);
+        return port;
+      } catch (IOException taken) {
+        // someone listens there; try another
+      }
     }
+    throw new UncheckedIOException(new IOException("no free loopback port in "
+        + LOW_PORT + "-" + (LOW_PORT + LOW_PORTS - 1)));
   }
+
+  private static final int LOW_PORT = 20000;
+  private static final int LOW_PORTS = 12000;
+  private static final java.util.Random RANDOM = new java.security.SecureRandom();
 }

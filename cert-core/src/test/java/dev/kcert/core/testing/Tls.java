@@ -3,8 +3,6 @@ package dev.kcert.core.testing;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,7 +22,7 @@ public final class Tls {
 
   /** Whether the handshake succeeds with both sides verifying the other. */
   public static boolean handshake(Path workDir, Side server, Side client) {
-    int port = freePort();
+    int port = FakeNode.freePort();
     Process s = null;
     try {
       s = new ProcessBuilder(List.of("openssl", "s_server", "-accept", "127.0.0.1:" + port,
@@ -53,14 +51,6 @@ public final class Tls {
       if (s != null) {
         s.destroyForcibly();
       }
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return ss.getLocalPort();
-    } catch (IOException e) {
-      throw new AssertionError(e);
     }
   }
 }

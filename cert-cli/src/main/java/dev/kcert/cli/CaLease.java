@@ -79,15 +79,15 @@ final class CaLease {
    * @return the exit code of {@code work}, or 1 when the Lease stays held by another node
    */
   int around(ApiClient api, String what, boolean dryRun, Clock clock, PrintWriter err, Work work) {
-    if (api == null || dryRun) {
-      return work.run(null);
-    }
     if (wait.isNegative()) {
       throw new IllegalArgumentException("--lease-wait must not be negative");
     }
     int slash = lease.indexOf('/');
     if (slash <= 0 || slash == lease.length() - 1 || lease.indexOf('/', slash + 1) >= 0) {
       throw new IllegalArgumentException("--lease must be NAMESPACE/NAME, not \"" + lease + "\"");
+    }
+    if (api == null || dryRun) {
+      return work.run(null);
     }
     String holder = holder();
     RenewalLease lock = new RenewalLease(api, lease.substring(0, slash), lease.substring(slash + 1), TTL, clock);

@@ -167,6 +167,15 @@ class CaLeaseIT {
     assertThat(ca().phase()).isEqualTo(Phase.TRUST_BOTH);
   }
 
+  @Test
+  void aLeaseNameWithoutNamespaceIsRefusedBeforeAnythingIsWritten() {
+    Cli.Run r = phase("trust-both", "--lease", "kcert-renewal");
+    assertThat(r.code()).isEqualTo(ExitCodes.ERROR);
+    assertThat(r.err()).isEqualTo("error: --lease must be NAMESPACE/NAME, not \"kcert-renewal\"\n");
+    assertThat(ca().phase()).isEqualTo(Phase.PREPARED);
+    assertThat(lease()).isNull();
+  }
+
   private void holdLease2(String holder) {
     Lease l = lease();
     l.getSpec().setHolderIdentity(holder);

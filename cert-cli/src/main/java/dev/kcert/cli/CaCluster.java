@@ -77,10 +77,12 @@ final class CaCluster {
   /**
    * The cluster side of a phase (or of abort, {@link Phase#NONE}), after the node's part: the
    * cluster places brought to the phase, cluster-info included; kube-root-ca.crt and token Secrets
-   * that are behind; the time of the trust change recorded at trust-both.
+   * that are behind; the time of the trust change recorded at trust-both. {@code leaseNote} (or
+   * {@code null}) says why the renewal Lease was not taken; it joins the warning about an
+   * unreachable API server, or is a warning of its own.
    */
   static Report afterPhase(ApiClient api, Rotation r, ClusterTrust.CaPair cas, Phase phase,
-      Outcome o, boolean dryRun, Clock clock, PrintWriter err) {
+      Outcome o, boolean dryRun, Clock clock, PrintWriter err, String leaseNote) {
     String name = phase == Phase.NONE ? "abort" : phase.command();
     boolean abort = phase == Phase.NONE;
     ClusterState st = abort ? null : ClusterState.read(r);
@@ -112,6 +114,10 @@ final class CaCluster {
             + up.entry().where() + ": " + up.entry().detail() + " -> " + up.to());
       }
       json.put("updates", u);
+      if (leaseNote != null) {
+        err.println("warning: " + leaseNote);
+        err.flush();
+      }
       if (updates.isEmpty()) {
         lines.add("cluster: every cluster place kcert writes holds what " + name
             + " wants; nothing to write there");
@@ -139,9 +145,10 @@ final class CaCluster {
     } catch (ApiClient.Unreachable e) {
       json.put("reachable", false);
       json.put("reason", e.getMessage());
-      warnUnreachable(err, api, e, abort
+      warnUnreachable(err, api, e, (abort
           ? "the cluster places may still hold the new CA; check them with kcert ca plan"
-          : "the cluster side of " + name + " is pending: run this command again once it answers");
+          : "the cluster side of " + name + " is pending: run this command again once it answers")
+          + (leaseNote == null ? "" : "; " + leaseNote.replaceFirst(" \\([^)]*\\)", "")));
       if (st != null && !dryRun) {
         st = st.withPending(phase);
       }

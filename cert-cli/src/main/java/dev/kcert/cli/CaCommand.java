@@ -471,6 +471,8 @@ public final class CaCommand {
 
     @Mixin CaCluster cluster;
 
+    @Mixin CaLease lease;
+
     @Mixin Output output;
 
     @Spec CommandSpec spec;
@@ -480,19 +482,21 @@ public final class CaCommand {
       Rotation r = target.rotation(clock(spec));
       PrintWriter err = spec.commandLine().getErr();
       ApiClient api = cluster.client(target.dirs);
-      if (phase == Phase.TRUST_NEW && !force) {
-        String refusal = CaCluster.podsBeforeTrustChange(api, r, err);
-        if (refusal != null) {
-          err.println("error: " + refusal);
-          err.flush();
-          return ExitCodes.ERROR;
+      return lease.around(api, r.caName() + " " + phase.command(), dryRun, clock(spec), err, note -> {
+        if (phase == Phase.TRUST_NEW && !force) {
+          String refusal = CaCluster.podsBeforeTrustChange(api, r, err);
+          if (refusal != null) {
+            err.println("error: " + refusal);
+            err.flush();
+            return ExitCodes.ERROR;
+          }
         }
-      }
-      Outcome o = r.advance(phase, dryRun);
-      CaCluster.Report c = o.proof() != null && !o.proof().ok()
-          ? CaCluster.Report.none()
-          : CaCluster.afterPhase(api, r, ClusterTrust.cas(r), phase, o, dryRun, clock(spec), err);
-      return report(spec.commandLine().getOut(), output.format, o, c);
+        Outcome o = r.advance(phase, dryRun);
+        CaCluster.Report c = o.proof() != null && !o.proof().ok()
+            ? CaCluster.Report.none()
+            : CaCluster.afterPhase(api, r, ClusterTrust.cas(r), phase, o, dryRun, clock(spec), err, note);
+        return report(spec.commandLine().getOut(), output.format, o, c);
+      });
     }
   }
 
@@ -810,17 +814,21 @@ public final class CaCommand {
 
     @Mixin CaCluster cluster;
 
+    @Mixin CaLease lease;
+
     @Override
     public Integer call() {
       Rotation r = target.rotation(clock(spec));
       ApiClient api = r.phase() == Phase.NONE ? null : cluster.client(target.dirs);
       ClusterTrust.CaPair cas = api == null ? null : ClusterTrust.cas(r); // before abort removes it
-      Outcome o = r.abort(dryRun);
-      CaCluster.Report c = api == null || (o.proof() != null && !o.proof().ok())
-          ? CaCluster.Report.none()
-          : CaCluster.afterPhase(api, r, cas, Phase.NONE, o, dryRun, clock(spec),
-              spec.commandLine().getErr());
-      return report(spec.commandLine().getOut(), output.format, o, c);
+      return lease.around(api, r.caName() + " abort", dryRun, clock(spec), spec.commandLine().getErr(), note -> {
+        Outcome o = r.abort(dryRun);
+        CaCluster.Report c = api == null || (o.proof() != null && !o.proof().ok())
+            ? CaCluster.Report.none()
+            : CaCluster.afterPhase(api, r, cas, Phase.NONE, o, dryRun, clock(spec),
+                spec.commandLine().getErr(), note);
+        return report(spec.commandLine().getOut(), output.format, o, c);
+      });
     }
   }
 }

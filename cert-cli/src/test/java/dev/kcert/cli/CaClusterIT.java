@@ -378,7 +378,8 @@ class CaClusterIT {
     assertThat(both.out()).startsWith("ca: trust-both done: ");
     assertThat(both.err()).isEqualTo("warning: the API server at https://localhost:" + port
         + " is unreachable (connection refused); the cluster side of trust-both is pending: run"
-        + " this command again once it answers\n");
+        + " this command again once it answers; the renewal Lease kube-system/kcert-renewal is not"
+        + " taken: make sure the agent does not work on this node meanwhile\n");
     assertThat(clusterInfoCas()).containsExactly(oldCa);
 
     Cli.Run status = ca("status");

@@ -117,6 +117,15 @@ public final class ApiClient {
             .build());
   }
 
+  /** Creates an object with {@code json}; an object of that name already there is a 409. */
+  public Response post(String path, JsonNode json) throws Unreachable {
+    return send(
+        request(path)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(bytes(json)))
+            .build());
+  }
+
   /** GETs {@code path} and parses the answer; a 404 is {@code null}, any other failure an error. */
   public JsonNode getJson(String path) throws Unreachable {
     Response r = get(path);

@@ -55,6 +55,15 @@ class ManifestsTest {
   }
 
   @Test
+  void theBenchMeasuresTheDaemonSetsJvmAndMallocSettings() {
+    Container c = all(DaemonSet.class).get(0).getSpec().getTemplate().getSpec().getContainers().get(0);
+    Map<String, String> env = c.getEnv().stream().filter(e -> e.getValue() != null)
+        .collect(Collectors.toMap(e -> e.getName(), e -> e.getValue()));
+    // bench/run's peak resident memory figure is only the DaemonSet's if both run the same JVM
+    assertThat(env).containsEntry("JAVA_TOOL_OPTIONS", RolloutBench.JVM_OPTIONS).containsEntry("MALLOC_ARENA_MAX", "2");
+  }
+
+  @Test
   void theDaemonSetRunsOnControlPlaneNodesWithTheHostsFolders() {
     DaemonSet ds = all(DaemonSet.class).get(0);
     assertThat(ds.getMetadata().getNamespace()).isEqualTo("kube-system");

@@ -21,9 +21,15 @@ import java.util.Map;
  * p99 of {@code scrapes} /metrics scrapes in milliseconds, and the largest peak resident memory
  * (VmHWM) of the three processes in MiB.
  *
- * <p>Arguments: the agent jar, a work folder, the number of scrapes.
+ * <p>Arguments: the agent jar, a work folder, the number of scrapes. System properties
+ * {@code agent.jvm} (JVM options, default {@link #JVM_OPTIONS}) and {@code agent.arenas}
+ * ({@code MALLOC_ARENA_MAX}, default 2, empty for glibc's default) compare other settings.
  */
 public final class RolloutBench {
+  /** The DaemonSet's JAVA_TOOL_OPTIONS (examples/deploy/agent/daemonset.yaml); -Dagent.jvm overrides. */
+  static final String JVM_OPTIONS = "-XX:+UseSerialGC -Xmx40m -Xss512k -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1"
+      + " -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m";
+
   private RolloutBench() {}
 
   public static void main(String[] args) throws Exception {
@@ -45,19 +51,25 @@ public final class RolloutBench {
         FakeNode node = e.getValue();
         int port = FakeNode.freePort();
         ports.add(port);
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-XX:+UseSerialGC", "-Xmx64m", "-Xss512k", "-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=32m",
-            "-XX:MaxMetaspaceSize=96m", "-jar", jar.toString(),
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(Arrays.asList(System.getProperty("agent.jvm", JVM_OPTIONS).trim().split("\\s+")));
+        cmd.addAll(List.of("-jar", jar.toString(),
             "--kubeconfig", kubeconfig.toString(), "--node-name", e.getKey(),
             "--cert-dir", node.layout().certDir().toString(),
             "--kubeconfig-dir", node.layout().kubeconfigDir().toString(),
             "--kubelet-pki-dir", node.layout().kubeletDir().toString(),
             "--kubelet-config", node.kubeletConfig().toString(),
             "--check-interval", "2s", "--lease-ttl", "30s", "--restart-timeout", "60s",
-            "--http-address", "127.0.0.1", "--http-port", Integer.toString(port), "--log-level", "warn");
+            "--http-address", "127.0.0.1", "--http-port", Integer.toString(port), "--log-level", "warn"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
             .redirectOutput(work.resolve(e.getKey() + ".log").toFile());
         pb.environment().remove("KUBECONFIG");
+        // as the DaemonSet: two glibc malloc arenas instead of up to eight per core
+        String arenas = System.getProperty("agent.arenas", "2");
+        if (!arenas.isEmpty()) {
+          pb.environment().put("MALLOC_ARENA_MAX", arenas);
+        }
         processes.add(pb.start());
       }
       try {

@@ -200,6 +200,63 @@ class RolloutIT {
     }
   }
 
+  /**
+   * The agent killed right after it records each phase in the Lease, one fresh harness per phase:
+   * the phases are those a clean run records, so a phase added later is covered without editing
+   * this test. The successor on the same node must leave every pair verifying, every component
+   * serving what is on disk, and the Lease free of its holder and its run's annotations.
+   */
+  @Test
+  void anAgentKilledAtEveryRecordedPhaseIsRolledBackByItsSuccessor() throws Exception {
+    List<String> phases = new ArrayList<>();
+    try (Cluster cluster = new Cluster(tmp.resolve("clean"), "cp-1", "cp-2", "cp-3")) {
+      try (Agent a = agent(cluster, cluster.settings("cp-1"), new PrometheusRegistry())) {
+        a.observePhases(phases::add);
+        assertThat(a.cycle().kind()).isEqualTo(Agent.Kind.RENEWED);
+      }
+    }
+    assertThat(phases).startsWith("renewing").endsWith("verifying").contains("restarting")
+        .containsSubsequence("restarting/etcd", "restarting/kube-apiserver", "restarting/kube-controller-manager",
+            "restarting/kube-scheduler");
+    for (int i = 0; i < phases.size(); i++) {
+      String phase = phases.get(i);
+      int index = i;
+      try (Cluster cluster = new Cluster(tmp.resolve("phase-" + i), "cp-1", "cp-2", "cp-3")) {
+        PkiLayout layout = cluster.node("cp-1").layout();
+        byte[] before = Files.readAllBytes(layout.certDir().resolve("apiserver.crt"));
+        try (Agent first = agent(cluster, cluster.settings("cp-1"), new PrometheusRegistry())) {
+          List<String> seen = new ArrayList<>();
+          first.observePhases(p -> {
+            seen.add(p);
+            if (seen.size() == index + 1) {
+              throw new Crash();
+            }
+          });
+          assertThatThrownBy(first::cycle).as(phase).isInstanceOf(Crash.class);
+          assertThat(seen).as("phases up to the kill").isEqualTo(phases.subList(0, index + 1));
+        }
+        assertThat(lease(cluster).getMetadata().getAnnotations()).as(phase).containsEntry(Agent.LEASE_PHASE, phase);
+        assertThat(lease(cluster).getSpec().getHolderIdentity()).as(phase).isEqualTo("cp-1");
+        AgentMetrics metrics = new AgentMetrics(new PrometheusRegistry());
+        try (Agent successor = new Agent(cluster.client, cluster.settings("cp-1"), Cluster.CLOCK, metrics)) {
+          assertThat(successor.cycle().kind()).as(phase).isEqualTo(Agent.Kind.RENEWED);
+        }
+        assertThat(metrics.failures(AgentMetrics.Reason.INTERRUPTED)).as(phase).isEqualTo(1);
+        var inventory = dev.kcert.core.inventory.PkiInventory.scan(layout,
+            new dev.kcert.core.inventory.InventoryOptions(true, true));
+        assertThat(inventory.problems()).as(phase).filteredOn(dev.kcert.core.inventory.Problem::isError).isEmpty();
+        assertThat(Files.readAllBytes(layout.certDir().resolve("apiserver.crt"))).as(phase).isNotEqualTo(before);
+        assertServesDisk(cluster, "cp-1");
+        Lease l = lease(cluster);
+        assertThat(l.getSpec().getHolderIdentity()).as(phase).isNull();
+        assertThat(l.getMetadata().getAnnotations()).as(phase)
+            .doesNotContainKeys(Agent.LEASE_PHASE, Agent.LEASE_BACKUP, Agent.LEASE_FAILED);
+        assertThat(cluster.client.nodes().withName("cp-1").get().getMetadata().getAnnotations()).as(phase)
+            .containsEntry(Agent.NODE_LAST_RESULT, "succeeded");
+      }
+    }
+  }
+
   @Test
   void aHolderWhoseNodeIsGoneIsTakenOverAndALiveOneOnlyAfterTheTtl() throws Exception {
     try (Cluster cluster = new Cluster(tmp, "cp-1", "cp-2", "cp-3")) {

@@ -1,6 +1,7 @@
 package dev.kcert.agent;
 
 import dev.kcert.core.model.CatalogueEntry;
+import dev.kcert.core.kubeapi.RenewalLease;
 import dev.kcert.core.model.KcertException;
 import dev.kcert.core.node.Component;
 import dev.kcert.core.node.NodeEndpoints;
@@ -138,6 +139,14 @@ public final class Agent implements AutoCloseable {
   /** Looks at the node and the cluster once, and renews when it is due and allowed. */
   public Outcome cycle() {
     PkiLayout layout = settings.layout();
+    // 0. a `kcert ca` phase holds the Lease for this node: it is writing this node's PKI
+    for (LeaseLock slot : slots) {
+      LeaseLock.State s = slot.read();
+      if (rotationHolds(slot, s)) {
+        return deferred("a CA rotation phase (" + s.annotation(RenewalLease.CA_ROTATION).get()
+            + ") holds the renewal Lease " + slot.describe() + " for this node");
+      }
+    }
     // 1. a run of this node's that a predecessor left in the Lease: roll it back first
     for (LeaseLock slot : slots) {
       LeaseLock.State s = slot.read();
@@ -180,10 +189,19 @@ public final class Agent implements AutoCloseable {
     return run(slot.get(), what);
   }
 
+  /**
+   * Whether `kcert ca` works on this node under the Lease: it holds it under this node's name, as
+   * the agent does, and marks it with its own annotation while its hold is live.
+   */
+  private boolean rotationHolds(LeaseLock slot, LeaseLock.State s) {
+    return s.held() && s.holder().equals(settings.node()) && s.annotation(RenewalLease.CA_ROTATION).isPresent()
+        && !slot.expired(s);
+  }
+
   private Optional<LeaseLock> ownSlot() {
     for (LeaseLock slot : slots) {
       LeaseLock.State s = slot.read();
-      if (s.held() && s.holder().equals(settings.node())) {
+      if (s.held() && s.holder().equals(settings.node()) && !rotationHolds(slot, s)) {
         return Optional.of(slot);
       }
     }
@@ -245,6 +263,10 @@ public final class Agent implements AutoCloseable {
       Optional<LeaseLock.State> before = slot.acquire(settings.node(), this::nodeGone);
       if (before.isPresent()) {
         LeaseLock.State b = before.get();
+        if (b.annotation(RenewalLease.CA_ROTATION).isPresent()) {
+          // left by a CA rotation phase whose hold lapsed (its process ended without releasing)
+          slot.renew(settings.node(), java.util.Collections.singletonMap(RenewalLease.CA_ROTATION, null));
+        }
         if (b.held() && !b.holder().equals(settings.node())) {
           String msg = "took the renewal Lease " + slot.describe() + " over from " + b.holder() + " (its Node is gone"
               + " or it did not renew the Lease within " + settings.leaseTtl().toSeconds() + "s), which was at phase "

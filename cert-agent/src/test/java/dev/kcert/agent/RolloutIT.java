@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kcert.agent.metrics.X509Metrics;
+import dev.kcert.core.kubeapi.RenewalLease;
 import dev.kcert.core.node.Component;
 import dev.kcert.core.node.NodeEndpoints;
 import dev.kcert.core.node.ServedCheck;
@@ -290,6 +291,30 @@ class RolloutIT {
       Thread.sleep(6500);
       assertThat(lock.acquire("cp-1", h -> false)).hasValueSatisfying(s -> assertThat(s.holder()).isEqualTo("cp-3"));
       assertThat(lease(cluster).getSpec().getHolderIdentity()).isEqualTo("cp-1");
+    }
+  }
+
+  @Test
+  void aCaRotationPhaseOnThisNodeKeepsTheAgentOutWhileItsHoldIsLive() throws Exception {
+    try (Cluster cluster = new Cluster(tmp, "cp-1", "cp-2", "cp-3")) {
+      // `kcert ca trust-both` on cp-1 holds the Lease under the node's name, as the agent would
+      cluster.client.leases().inNamespace("kube-system").resource(new LeaseBuilder().withNewMetadata()
+          .withName("kcert-renewal").withNamespace("kube-system")
+          .addToAnnotations(RenewalLease.CA_ROTATION, "ca trust-both").endMetadata().withNewSpec()
+          .withHolderIdentity("cp-1").withLeaseDurationSeconds(6)
+          .withRenewTime(Cluster.CLOCK.instant().truncatedTo(ChronoUnit.MICROS).atZone(ZoneId.of("UTC")))
+          .endSpec().build()).create();
+      try (Agent a = agent(cluster, cluster.settings("cp-1"), new PrometheusRegistry())) {
+        Agent.Outcome o = a.cycle();
+        assertThat(o.kind()).isEqualTo(Agent.Kind.DEFERRED);
+        assertThat(o.message()).contains("CA rotation phase (ca trust-both)");
+        assertThat(lease(cluster).getSpec().getHolderIdentity()).isEqualTo("cp-1");
+        assertThat(lease(cluster).getMetadata().getAnnotations()).containsKey(RenewalLease.CA_ROTATION);
+        // the phase's process ended without releasing: once its hold lapses the agent goes on
+        Thread.sleep(6500);
+        assertThat(a.cycle().kind()).isEqualTo(Agent.Kind.RENEWED);
+        assertThat(lease(cluster).getMetadata().getAnnotations()).doesNotContainKey(RenewalLease.CA_ROTATION);
+      }
     }
   }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the self-contained kcert tarball, reproducibly:
-#   make-dist.sh JDK_HOME KCERT_JAR APPROVER_JAR MAN_DIR TOP_DIR VERSION EPOCH OUT_DIR
-# OUT_DIR gets kcert-VERSION/ (the unpacked tree), kcert-VERSION-linux-ARCH.tar.gz, and
-# approver-runtime/ (a runtime for the approver's image). Every file carries EPOCH as its time,
+#   make-dist.sh JDK_HOME KCERT_JAR APPROVER_JAR MAN_DIR TOP_DIR VERSION EPOCH OUT_DIR [AGENT_JAR]
+# OUT_DIR gets kcert-VERSION/ (the unpacked tree), kcert-VERSION-linux-ARCH.tar.gz,
+# approver-runtime/ (a runtime for the approver's image) and, given AGENT_JAR, agent-runtime/ (for
+# the agent's image). Every file carries EPOCH as its time,
 # entries are sorted and owned by 0:0, and gzip stores no name or time, so one commit built twice
 # gives the same entries with the same bytes, except lib/kcert.aot: JDK 25 writes its AOT cache
 # differently on each run, even from one recorded configuration with one CPU, no JIT and no address
@@ -14,7 +15,7 @@
 # application in that runtime, and strip must read arm64 files: so the tarball is built on an
 # arm64 machine with an arm64 JDK 25 (JDK_HOME), and is then named linux-arm64 (README, Install).
 set -euo pipefail
-jdk="$1" jar="$2" approver_jar="$3" man="$4" top="$5" version="$6" out="$8"
+jdk="$1" jar="$2" approver_jar="$3" man="$4" top="$5" version="$6" out="$8" agent_jar="${9:-}"
 epoch="$(date -u -d "$7" +%s)" # EPOCH may be given as ISO-8601 (Maven's outputTimestamp)
 
 for f in "$jar" "$approver_jar" "$jdk/bin/jlink"; do
@@ -26,7 +27,7 @@ case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) arch="$(un
 name="kcert-$version"
 stage="$out/$name"
 tarball="$out/$name-linux-$arch.tar.gz"
-rm -rf "$stage" "$tarball" "$out/approver-runtime"
+rm -rf "$stage" "$tarball" "$out/approver-runtime" "$out/agent-runtime"
 mkdir -p "$out"
 mkdir -p "$stage/lib" "$stage/bin"
 
@@ -48,6 +49,10 @@ link() { # a runtime with only what is asked for; no debug data, man pages or he
 link java.base,java.logging,java.naming "$stage/runtime" & cli_link=$!
 [ -n "${KCERT_DIST_SKIP_APPROVER:-}" ] || link "$(modules "$approver_jar" jdk.unsupported,java.naming,jdk.crypto.ec)" "$out/approver-runtime"
 wait "$cli_link" # the approver runtime (for its image) is linked meanwhile; KCERT_DIST_SKIP_APPROVER=1 skips it
+if [ -n "$agent_jar" ]; then
+  [ -e "$agent_jar" ] || { echo "dist: $agent_jar is missing (build cert-agent first)" >&2; exit 1; }
+  link "$(modules "$agent_jar" jdk.unsupported,java.naming,jdk.crypto.ec)" "$out/agent-runtime"
+fi
 
 cp "$jar" "$stage/lib/kcert.jar"
 install -m 0755 "$top/dist/src/main/dist/bin/kcert" "$stage/bin/kcert"

@@ -47,12 +47,13 @@ public final class Images {
   private Images() {}
 
   /**
-   * Arguments: the dist folder (with kcert-VERSION/ and approver-runtime/ in it), the version,
-   * the fixed time (ISO-8601), the image repository prefix, the approver's jar.
+   * Arguments: the dist folder (with kcert-VERSION/, approver-runtime/ and agent-runtime/ in it),
+   * the version, the fixed time (ISO-8601), the image repository prefix, the approver's jar, the
+   * agent's jar.
    */
   public static void main(String[] args) throws Exception {
-    if (args.length != 5) {
-      System.err.println("usage: Images DIST_DIR VERSION TIMESTAMP REPOSITORY APPROVER_JAR");
+    if (args.length != 6) {
+      System.err.println("usage: Images DIST_DIR VERSION TIMESTAMP REPOSITORY APPROVER_JAR AGENT_JAR");
       System.exit(2);
     }
     Path dist = Path.of(args[0]);
@@ -60,6 +61,7 @@ public final class Images {
     Instant time = Instant.parse(args[2]);
     String repo = args[3];
     Path approverJar = Path.of(args[4]);
+    Path agentJar = Path.of(args[5]);
     if (!"amd64".equals(arch())) {
       throw new IllegalStateException(
           "images are built for linux/amd64 only; this machine is " + System.getProperty("os.arch"));
@@ -144,6 +146,43 @@ public final class Images {
             .setLabels(alabels)
             .setCreationTime(time);
     build(approver, dist.resolve("kcert-csr-approver-image.tar"), repo + "/kcert-csr-approver:" + version);
+
+    // The node agent. The image's user is the unprivileged one, as the others'; the agent's Helm
+    // chart and DaemonSet run it as root with only the capabilities that replacing root's 0600
+    // files needs. The JVM's sizes come from JAVA_TOOL_OPTIONS there, measured by bench/run.
+    Map<String, String> glabels = labels(version, commit, time, libc);
+    glabels.put("org.opencontainers.image.title", "kcert-agent");
+    glabels.put(
+        "org.opencontainers.image.description",
+        "Certificate metrics on each kubeadm control-plane node, and renewal one node at a time");
+    JibContainerBuilder agent =
+        Jib.fromScratch()
+            .addFileEntriesLayer(base)
+            .addFileEntriesLayer(
+                tree("runtime", dist.resolve("agent-runtime"), HOME + "/runtime", time))
+            .addFileEntriesLayer(
+                files(
+                    "application",
+                    time,
+                    Map.of(
+                        agentJar, HOME + "/lib/cert-agent.jar",
+                        stage.resolve("LICENSE"), HOME + "/LICENSE",
+                        stage.resolve("NOTICE"), HOME + "/NOTICE")))
+            .setEntrypoint(
+                List.of(
+                    HOME + "/runtime/bin/java",
+                    "-XX:+UseSerialGC",
+                    "-XX:-UsePerfData",
+                    "-XX:TieredStopAtLevel=1",
+                    "-jar",
+                    HOME + "/lib/cert-agent.jar"))
+            .setProgramArguments(List.of())
+            .setUser(USER)
+            .setWorkingDirectory(AbsoluteUnixPath.get("/"))
+            .setExposedPorts(Set.of(Port.tcp(9794)))
+            .setLabels(glabels)
+            .setCreationTime(time);
+    build(agent, dist.resolve("kcert-agent-image.tar"), repo + "/kcert-agent:" + version);
   }
 
   private static void build(JibContainerBuilder b, Path tar, String name) throws Exception {

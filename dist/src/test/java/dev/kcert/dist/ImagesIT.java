@@ -17,9 +17,11 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -68,7 +70,8 @@ class ImagesIT {
   @ParameterizedTest(name = "{0}")
   @CsvSource({
     "kcert-image.tar, kcert, /opt/kcert/lib/kcert.jar",
-    "kcert-csr-approver-image.tar, kcert-csr-approver, /opt/kcert/lib/cert-csr-approver.jar"
+    "kcert-csr-approver-image.tar, kcert-csr-approver, /opt/kcert/lib/cert-csr-approver.jar",
+    "kcert-agent-image.tar, kcert-agent, /opt/kcert/lib/cert-agent.jar"
   })
   void manifestConfigAndLayers(String file, String title, String jar) throws IOException {
     Image image = load(Dist.DIR.resolve(file));
@@ -106,13 +109,17 @@ class ImagesIT {
     }
     if (title.equals("kcert-csr-approver")) {
       assertThat(c.get("ExposedPorts").has("8080/tcp")).isTrue();
+    } else if (title.equals("kcert-agent")) {
+      assertThat(c.get("ExposedPorts").has("9794/tcp")).isTrue();
+      assertThat(c.get("Cmd") == null || c.get("Cmd").isEmpty()).isTrue();
     } else {
       assertThat(image.layers().get(2)).containsKey("/opt/kcert/lib/kcert.aot");
     }
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource({"kcert-image.tar, version -o short", "kcert-csr-approver-image.tar, --help"})
+  @CsvSource({"kcert-image.tar, version -o short", "kcert-csr-approver-image.tar, --help",
+      "kcert-agent-image.tar, --help"})
   void entrypointRunsInTheImagesOwnFileSystem(String file, String args) throws Exception {
     assumeTrue(
         "root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/sbin/chroot"))
@@ -142,5 +149,22 @@ class ImagesIT {
     } else {
       assertThat(r.out() + r.err()).contains("--http-port");
     }
+  }
+
+  /** The agent's chart and the deploy folder's DaemonSet name the image this build makes. */
+  @Test
+  void theAgentsChartAndDaemonSetNameThisImage() throws IOException {
+    Image image = load(Dist.DIR.resolve("kcert-agent-image.tar"));
+    String tag = image.manifest().get("RepoTags").get(0).asText();
+    String repository = tag.substring(0, tag.lastIndexOf(':'));
+    Path top = Path.of("..");
+    String values = Files.readString(top.resolve("charts/kcert-agent/values.yaml"));
+    assertThat(values).containsPattern("(?m)^image:\\n  repository: " + Pattern.quote(repository) + "$");
+    String chart = Files.readString(top.resolve("charts/kcert-agent/Chart.yaml"));
+    String appVersion = chart.replaceAll("(?s).*\\nappVersion: \"([^\"]+)\".*", "$1");
+    String daemonSet = Files.readString(top.resolve("examples/deploy/agent/daemonset.yaml"));
+    assertThat(daemonSet).contains("image: " + repository + ":" + appVersion + "\n");
+    // the release's version without -SNAPSHOT is what the chart and the DaemonSet pull
+    assertThat(Dist.VERSION.replaceFirst("-SNAPSHOT$", "")).isEqualTo(appVersion);
   }
 }

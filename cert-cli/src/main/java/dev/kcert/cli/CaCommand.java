@@ -16,6 +16,7 @@ import dev.kcert.core.rotation.NewCa;
 import dev.kcert.core.rotation.NodeFiles;
 import dev.kcert.core.rotation.Outcome;
 import dev.kcert.core.rotation.Phase;
+import dev.kcert.core.rotation.PhaseRestarts;
 import dev.kcert.core.rotation.Place;
 import dev.kcert.core.rotation.Proof;
 import dev.kcert.core.rotation.Rotation;
@@ -106,7 +107,11 @@ public final class CaCommand {
     Path kubeletConfig;
 
     Rotation rotation(Clock clock) {
-      return Rotation.of(new NodeFiles(dirs.layout(), manifestDir, kubeletConfig), ca, clock);
+      return Rotation.of(node(), ca, clock);
+    }
+
+    NodeFiles node() {
+      return new NodeFiles(dirs.layout(), manifestDir, kubeletConfig);
     }
   }
 
@@ -473,13 +478,19 @@ public final class CaCommand {
 
     @Mixin CaLease lease;
 
+    @Mixin CaRestart restart;
+
     @Mixin Output output;
 
     @Spec CommandSpec spec;
 
     @Override
     public Integer call() {
+      restart.check(spec.commandLine(), target.node());
       Rotation r = target.rotation(clock(spec));
+      if (r.phase() != phase) {
+        PhaseRestarts.requireProven(r, phase);
+      }
       PrintWriter err = spec.commandLine().getErr();
       ApiClient api = cluster.client(target.dirs);
       return lease.around(api, r.caName() + " " + phase.command(), dryRun, clock(spec), err, note -> {
@@ -495,7 +506,9 @@ public final class CaCommand {
         CaCluster.Report c = o.proof() != null && !o.proof().ok()
             ? CaCluster.Report.none()
             : CaCluster.afterPhase(api, r, ClusterTrust.cas(r), phase, o, dryRun, clock(spec), err, note);
-        return report(spec.commandLine().getOut(), output.format, o, c);
+        int code = report(spec.commandLine().getOut(), output.format, o, c);
+        return restart.after(code, r, target.node(), phase, o, clock(spec),
+            output.format == Format.text, spec.commandLine().getOut(), err);
       });
     }
   }
@@ -816,8 +829,11 @@ public final class CaCommand {
 
     @Mixin CaLease lease;
 
+    @Mixin CaRestart restart;
+
     @Override
     public Integer call() {
+      restart.check(spec.commandLine(), target.node());
       Rotation r = target.rotation(clock(spec));
       ApiClient api = r.phase() == Phase.NONE ? null : cluster.client(target.dirs);
       ClusterTrust.CaPair cas = api == null ? null : ClusterTrust.cas(r); // before abort removes it
@@ -827,7 +843,12 @@ public final class CaCommand {
             ? CaCluster.Report.none()
             : CaCluster.afterPhase(api, r, cas, Phase.NONE, o, dryRun, clock(spec),
                 spec.commandLine().getErr(), note);
-        return report(spec.commandLine().getOut(), output.format, o, c);
+        if (!o.dryRun()) {
+          PhaseRestarts.clear(r);
+        }
+        int code = report(spec.commandLine().getOut(), output.format, o, c);
+        return restart.after(code, r, target.node(), Phase.NONE, o, clock(spec),
+            output.format == Format.text, spec.commandLine().getOut(), spec.commandLine().getErr());
       });
     }
   }

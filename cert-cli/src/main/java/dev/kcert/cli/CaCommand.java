@@ -608,6 +608,7 @@ public final class CaCommand {
             TlsProbe.withTimeout(servedTimeout), clock(spec).instant());
       }
       boolean servedOk = servedRows == null || servedRows.stream().allMatch(ServedTrust.Row::ok);
+      boolean restartsPending = java.nio.file.Files.exists(PhaseRestarts.file(r));
       if (output.format == Format.json) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("ca", s.caName());
@@ -629,6 +630,8 @@ public final class CaCommand {
           m.put("served", rows);
         }
         m.put("problems", s.problems());
+        m.put("restartsPending", restartsPending
+            ? PhaseRestarts.pending(r).stream().map(c -> c.podName()).toList() : null);
         m.put("next", next);
         m.put("places", placesJson(s.places()));
         if (clusterJson != null || cs.pending() != null) {
@@ -643,6 +646,10 @@ public final class CaCommand {
         out.println(s.caName() + ": phase " + s.phase().command()
             + (s.problems().isEmpty() ? ", proven on disk" : ", NOT proven on disk:"));
         s.problems().forEach(p -> out.println("  " + p));
+        if (restartsPending) {
+          out.println("  NOT proven by its restarts and served proof yet: run kcert ca "
+              + s.phase().command() + " --ca " + s.caName() + " --restart again");
+        }
         if (servedRows != null) {
           String now = s.phase().command().toUpperCase();
           String after = s.phase() == Phase.NONE ? now
@@ -671,7 +678,7 @@ public final class CaCommand {
         }
         out.flush();
       }
-      return s.problems().isEmpty() && servedOk ? ExitCodes.OK : ExitCodes.ERROR;
+      return s.problems().isEmpty() && servedOk && !restartsPending ? ExitCodes.OK : ExitCodes.ERROR;
     }
   }
 

@@ -117,6 +117,11 @@ class CaRestartIT {
         + " come back within 3s after its restart: kube-apiserver :" + node.port("kube-apiserver"));
     assertThat(etc.resolve("pki/kcert-rotation/etcd-ca/restarts")).exists();
 
+    Cli.Run status = ca("status", "etcd-ca");
+    assertThat(status.code()).isEqualTo(ExitCodes.ERROR);
+    assertThat(status.out()).contains("NOT proven by its restarts and served proof yet: run kcert ca"
+        + " trust-both --ca etcd-ca --restart again");
+
     Cli.Run next = ca("reissue", "etcd-ca");
     assertThat(next.code()).isEqualTo(ExitCodes.ERROR);
     assertThat(next.err()).contains("etcd-ca: phase trust-both is not proven")
@@ -130,6 +135,7 @@ class CaRestartIT {
         .contains("etcd-ca: trust-both proven: restarted etcd and kube-apiserver;");
     assertThat(node.kubelet().starts()).containsExactly("etcd", "kube-apiserver");
     assertThat(etc.resolve("pki/kcert-rotation/etcd-ca/restarts")).doesNotExist();
+    assertThat(ca("status", "etcd-ca").code()).isZero();
     Cli.Run reissue = ca("reissue", "etcd-ca", "--restart");
     assertThat(reissue.code()).as(reissue.out() + reissue.err()).isZero();
   }

@@ -16,6 +16,7 @@ import dev.kcert.core.rotation.NewCa;
 import dev.kcert.core.rotation.NodeFiles;
 import dev.kcert.core.rotation.Outcome;
 import dev.kcert.core.rotation.Phase;
+import dev.kcert.core.rotation.PhaseRestarts;
 import dev.kcert.core.rotation.Place;
 import dev.kcert.core.rotation.Proof;
 import dev.kcert.core.rotation.Rotation;
@@ -106,7 +107,11 @@ public final class CaCommand {
     Path kubeletConfig;
 
     Rotation rotation(Clock clock) {
-      return Rotation.of(new NodeFiles(dirs.layout(), manifestDir, kubeletConfig), ca, clock);
+      return Rotation.of(node(), ca, clock);
+    }
+
+    NodeFiles node() {
+      return new NodeFiles(dirs.layout(), manifestDir, kubeletConfig);
     }
   }
 
@@ -473,13 +478,19 @@ public final class CaCommand {
 
     @Mixin CaLease lease;
 
+    @Mixin CaRestart restart;
+
     @Mixin Output output;
 
     @Spec CommandSpec spec;
 
     @Override
     public Integer call() {
+      restart.check(spec.commandLine(), target.node());
       Rotation r = target.rotation(clock(spec));
+      if (r.phase() != phase) {
+        PhaseRestarts.requireProven(r, phase);
+      }
       PrintWriter err = spec.commandLine().getErr();
       ApiClient api = cluster.client(target.dirs);
       return lease.around(api, r.caName() + " " + phase.command(), dryRun, clock(spec), err, note -> {
@@ -495,7 +506,9 @@ public final class CaCommand {
         CaCluster.Report c = o.proof() != null && !o.proof().ok()
             ? CaCluster.Report.none()
             : CaCluster.afterPhase(api, r, ClusterTrust.cas(r), phase, o, dryRun, clock(spec), err, note);
-        return report(spec.commandLine().getOut(), output.format, o, c);
+        int code = report(spec.commandLine().getOut(), output.format, o, c);
+        return restart.after(code, r, target.node(), phase, o, clock(spec),
+            output.format == Format.text, spec.commandLine().getOut(), err);
       });
     }
   }
@@ -595,6 +608,7 @@ public final class CaCommand {
             TlsProbe.withTimeout(servedTimeout), clock(spec).instant());
       }
       boolean servedOk = servedRows == null || servedRows.stream().allMatch(ServedTrust.Row::ok);
+      boolean restartsPending = java.nio.file.Files.exists(PhaseRestarts.file(r));
       if (output.format == Format.json) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("ca", s.caName());
@@ -616,6 +630,8 @@ public final class CaCommand {
           m.put("served", rows);
         }
         m.put("problems", s.problems());
+        m.put("restartsPending", restartsPending
+            ? PhaseRestarts.pending(r).stream().map(c -> c.podName()).toList() : null);
         m.put("next", next);
         m.put("places", placesJson(s.places()));
         if (clusterJson != null || cs.pending() != null) {
@@ -630,6 +646,10 @@ public final class CaCommand {
         out.println(s.caName() + ": phase " + s.phase().command()
             + (s.problems().isEmpty() ? ", proven on disk" : ", NOT proven on disk:"));
         s.problems().forEach(p -> out.println("  " + p));
+        if (restartsPending) {
+          out.println("  NOT proven by its restarts and served proof yet: run kcert ca "
+              + s.phase().command() + " --ca " + s.caName() + " --restart again");
+        }
         if (servedRows != null) {
           String now = s.phase().command().toUpperCase();
           String after = s.phase() == Phase.NONE ? now
@@ -658,7 +678,7 @@ public final class CaCommand {
         }
         out.flush();
       }
-      return s.problems().isEmpty() && servedOk ? ExitCodes.OK : ExitCodes.ERROR;
+      return s.problems().isEmpty() && servedOk && !restartsPending ? ExitCodes.OK : ExitCodes.ERROR;
     }
   }
 
@@ -816,8 +836,11 @@ public final class CaCommand {
 
     @Mixin CaLease lease;
 
+    @Mixin CaRestart restart;
+
     @Override
     public Integer call() {
+      restart.check(spec.commandLine(), target.node());
       Rotation r = target.rotation(clock(spec));
       ApiClient api = r.phase() == Phase.NONE ? null : cluster.client(target.dirs);
       ClusterTrust.CaPair cas = api == null ? null : ClusterTrust.cas(r); // before abort removes it
@@ -827,7 +850,12 @@ public final class CaCommand {
             ? CaCluster.Report.none()
             : CaCluster.afterPhase(api, r, cas, Phase.NONE, o, dryRun, clock(spec),
                 spec.commandLine().getErr(), note);
-        return report(spec.commandLine().getOut(), output.format, o, c);
+        if (!o.dryRun()) {
+          PhaseRestarts.clear(r);
+        }
+        int code = report(spec.commandLine().getOut(), output.format, o, c);
+        return restart.after(code, r, target.node(), Phase.NONE, o, clock(spec),
+            output.format == Format.text, spec.commandLine().getOut(), spec.commandLine().getErr());
       });
     }
   }

@@ -49,14 +49,21 @@ public final class StaticPodRestarter {
   public static final class GateFailure extends KcertException {
     private static final long serialVersionUID = 1L;
     private final transient Component component;
+    private final String reason;
 
-    GateFailure(Component component, String message) {
+    GateFailure(Component component, String reason, String message) {
       super(message);
       this.component = component;
+      this.reason = reason;
     }
 
     public Component component() {
       return component;
+    }
+
+    /** Why the component did not come back, without what the roll-back did. */
+    public String reason() {
+      return reason;
     }
   }
 
@@ -190,7 +197,7 @@ public final class StaticPodRestarter {
         notes.add(r.component().podName() + ": restoring its manifest failed: " + KcertException.oneLine(e));
       }
     }
-    return new GateFailure(failed, message + "; rolled back: " + String.join("; ", notes));
+    return new GateFailure(failed, message, message + "; rolled back: " + String.join("; ", notes));
   }
 
   private Map<ServingEndpoint, X509Certificate> servedBefore(List<ServingEndpoint> endpoints) {

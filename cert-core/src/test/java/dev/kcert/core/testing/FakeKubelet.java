@@ -58,6 +58,8 @@ public final class FakeKubelet implements AutoCloseable {
   private final List<String> events = Collections.synchronizedList(new ArrayList<>());
   private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile boolean stopped;
+  /** How long a restarted component's ports stay closed. */
+  private static final long RESTART_GAP_MS = 200;
   private Thread watcher;
 
   FakeKubelet(PkiLayout layout, Path kubeletConfig) {
@@ -173,6 +175,8 @@ public final class FakeKubelet implements AutoCloseable {
       s.stop(0);
     }
     running.remove(c);
+    // a real kubelet kills the old container before the new one binds the host ports: a gap
+    sleep(RESTART_GAP_MS);
     int fails = failNext.getOrDefault(c, 0);
     if (fails > 0) {
       failNext.put(c, fails - 1);

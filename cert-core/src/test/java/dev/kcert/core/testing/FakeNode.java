@@ -134,11 +134,15 @@ public final class FakeNode implements AutoCloseable {
    * A loopback port nobody listens on right now, taken below Linux's ephemeral range (32768 and
    * up). A fake component is stopped and started again on its port; a port in the ephemeral range
    * can meanwhile become the source port of any outgoing connection on the machine, and the
-   * restart then fails with "Address already in use".
+   * restart then fails with "Address already in use". A port is handed out once per JVM: a node
+   * picks all its ports before any of its components listens.
    */
   public static int freePort() {
     for (int attempt = 0; attempt < 500; attempt++) {
       int port = LOW_PORT + RANDOM.nextInt(LOW_PORTS);
+      if (!ISSUED.add(port)) {
+        continue; // handed out before in this JVM: a node's other component may not listen yet
+      }
       try (ServerSocket s = new ServerSocket()) {
         s.setReuseAddress(false);
         s.bind(new InetSocketAddress(loopback(), port), 1);
@@ -154,4 +158,5 @@ public final class FakeNode implements AutoCloseable {
   private static final int LOW_PORT = 20000;
   private static final int LOW_PORTS = 12000;
   private static final java.util.Random RANDOM = new java.security.SecureRandom();
+  private static final java.util.Set<Integer> ISSUED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 }

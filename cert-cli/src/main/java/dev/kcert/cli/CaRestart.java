@@ -111,7 +111,6 @@ final class CaRestart {
       out.println(r.caName() + ": " + name + " proven: "
           + (result.restarted().isEmpty() ? "no static pod needed a restart"
               : "restarted " + RenewOutput.join(result.restarted().stream().map(Component::podName).toList()))
-          + (kubelet ? ", then the kubelet" : "")
           + "; every port of this CA serves a certificate the " + name + " bundle accepts");
       out.flush();
     }

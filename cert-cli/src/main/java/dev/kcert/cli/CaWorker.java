@@ -60,8 +60,7 @@ final class CaWorker {
             + " request to be approved and issued (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
-    @Option(names = "--csr-poll", paramLabel = "DURATION", converter = DurationConverter.class,
-        defaultValue = "1s", hidden = true)
+    @Option(names = "--csr-poll", paramLabel = "DURATION", defaultValue = "PT1S", hidden = true)
     Duration poll;
   }
 

@@ -22,16 +22,20 @@ class CaRestartIT {
   @TempDir Path tmp;
   Path etc;
   FakeNode node;
+  /** The kubelet's health endpoint, for the restart of the kubelet a ca phase now includes. */
+  KubeletHealthz healthz;
 
   @BeforeEach
   void node() {
     etc = tmp.resolve("etc");
     node = FakeNode.create(etc).start();
     node.kubelet().clearEvents();
+    healthz = KubeletHealthz.start();
   }
 
   @AfterEach
   void stop() {
+    healthz.close();
     node.close();
   }
 
@@ -41,6 +45,9 @@ class CaRestartIT {
     a.addAll(List.of(Cli.dirs(etc)));
     a.addAll(List.of("--manifest-dir", etc.resolve("manifests").toString(),
         "--kubelet-config", node.kubeletConfig().toString()));
+    if (!List.of("prepare", "status", "plan").contains(verb)) {
+      a.addAll(List.of("--kubelet-restart-command", "true", "--kubelet-healthz", healthz.url()));
+    }
     return Cli.run(TestPki.CLOCK, a.toArray(String[]::new));
   }
 

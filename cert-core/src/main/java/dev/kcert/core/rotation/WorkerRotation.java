@@ -179,7 +179,7 @@ public final class WorkerRotation {
           + " own signer");
     }
     List<String> notes = List.of("new CA " + pin + " (from " + source + ")",
-        "next: kcert ca trust-both --ca ca (once the control-plane nodes are at trust-both)");
+        "next: kcert ca trust-both --ca ca (before the control-plane nodes' reissue)");
     if (dryRun) {
       return outcome(Phase.PREPARED, false, true, null, null, List.of(), notes);
     }
@@ -601,8 +601,14 @@ public final class WorkerRotation {
   private List<String> notes(Phase target) {
     List<String> notes = new ArrayList<>();
     notes.add("restart: the kubelet, so that it reads ca.crt and kubelet.conf again");
-    target.next().ifPresent(n -> notes.add("next, once the control-plane nodes are at " + n.command()
-        + (n == Phase.REISSUED ? "" : " or beyond") + ": kcert ca " + n.command() + " --ca ca"));
+    switch (target) {
+      case TRUST_BOTH -> notes.add("next, once the control-plane nodes have done reissue (and before"
+          + " their trust-new): kcert ca reissue --ca ca");
+      case REISSUED -> notes.add("next: kcert ca trust-new --ca ca; the control-plane nodes may go on"
+          + " to trust-new once every worker is past reissue");
+      case TRUST_NEW -> notes.add("next: kcert ca finish --ca ca");
+      default -> { }
+    }
     return notes;
   }
 

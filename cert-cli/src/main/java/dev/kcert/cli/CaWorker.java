@@ -103,9 +103,7 @@ final class CaWorker {
       throw new ParameterException(cl, e.getMessage());
     }
     WorkerRotation w = rotation(target, clock);
-    X509Certificate old = Certificates.parseBundle(
-        Pem.readFile(target.dirs.layout().certFile(Catalogue.ca(Catalogue.CA))),
-        target.dirs.layout().certFile(Catalogue.ca(Catalogue.CA)).toString()).get(0);
+    X509Certificate old = w.oldCa();
     List<X509Certificate> candidates;
     String from;
     if (source.cert != null) {

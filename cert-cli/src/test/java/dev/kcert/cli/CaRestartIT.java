@@ -90,6 +90,8 @@ class CaRestartIT {
     assertThat(node.kubelet().starts()).containsExactly("etcd", "kube-apiserver");
     assertThat(r.out().indexOf("Restarting etcd")).isLessThan(r.out().indexOf("Restarting kube-apiserver"));
     assertThat(r.out()).contains("etcd-ca: trust-both proven: restarted etcd and kube-apiserver;");
+    // etcd-ca is nothing the kubelet reads
+    assertThat(r.out()).doesNotContain("Restarting the kubelet");
 
     Cli.Run c = ca("prepare", "ca");
     assertThat(c.code()).isZero();
@@ -101,6 +103,11 @@ class CaRestartIT {
     assertThat(api).isNotNegative().isLessThan(kcm);
     assertThat(kcm).isLessThan(sched);
     assertThat(t.out()).doesNotContain("Restarting etcd");
+    // ca.crt and kubelet.conf changed: the kubelet restarts last, and must answer its healthz
+    int kubelet = t.out().indexOf("Restarting the kubelet (true)");
+    assertThat(kubelet).isGreaterThan(sched);
+    assertThat(t.out()).contains("The kubelet answers " + healthz.url());
+    assertThat(healthz.asked()).isPositive();
   }
 
   @Test

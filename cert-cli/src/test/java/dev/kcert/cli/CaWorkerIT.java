@@ -275,7 +275,11 @@ class CaWorkerIT {
 
   /** openssl's verdict on the kubelet's client certificate under each bundle: old, both, new. */
   private List<Boolean> verdicts() throws Exception {
-    Files.writeString(judge.resolve("kubelet.pem"), pem(kubeletCert()));
+    return verdicts(kubeletCert());
+  }
+
+  private List<Boolean> verdicts(X509Certificate cert) throws Exception {
+    Files.writeString(judge.resolve("kubelet.pem"), pem(cert));
     List<Boolean> v = new ArrayList<>();
     for (String bundle : List.of("old.pem", "both.pem", "new.pem")) {
       v.add(Openssl.run(judge, "verify", "-attime", Long.toString(Cli.NOW.getEpochSecond()),
@@ -368,6 +372,19 @@ class CaWorkerIT {
     Cli.Run again = ca("reissue");
     assertThat(again.out()).contains("ca: reissue is done already; nothing was written");
     assertThat(requests).hasSize(1);
+
+    // trust-new refuses while the kubelet's certificate is one the old CA signed
+    Files.delete(link);
+    Files.createSymbolicLink(link, Path.of(linkBefore));
+    Map<String, String> atReissue = Cli.snapshot(w);
+    Cli.Run refused = ca("trust-new");
+    assertThat(refused.code()).isEqualTo(ExitCodes.ERROR);
+    assertThat(refused.err().lines()).hasSize(1);
+    assertThat(refused.err()).contains("trust-new will not start")
+        .contains("(kubelet.conf): signed by old, not by new");
+    assertThat(Cli.snapshot(w)).isEqualTo(atReissue);
+    Files.delete(link);
+    Files.createSymbolicLink(link, target);
 
     assertPhase("trust-new");
     assertThat(caFile()).containsExactly(newCa);
@@ -497,6 +514,37 @@ class CaWorkerIT {
     Cli.Run s = ca("status");
     assertThat(s.code()).as(s.out()).isZero();
     assertThat(s.out()).startsWith("ca: phase none, proven on disk");
+  }
+
+  @Test
+  void aKubeletConfThatEmbedsItsCertificateGetsTheNewOneInPlace() throws Exception {
+    Path conf = w.resolve("kubelet.conf");
+    Files.write(conf, Kubeconfig.create(conf, "kubernetes", "https://10.0.0.10:6443",
+        pem(oldCa).getBytes(StandardCharsets.US_ASCII), "system:node:" + NODE,
+        pem(kubeletCert()).getBytes(StandardCharsets.US_ASCII),
+        PrivateKeys.toPem(kubeletPair).getBytes(StandardCharsets.US_ASCII)).render());
+    Path target = Files.readSymbolicLink(kubeletDir.resolve("kubelet-client-current.pem"));
+    assertThat(ca("prepare", "--new-ca-cert", newCrt().toString()).code()).isZero();
+    assertPhase("trust-both");
+    assertThat(verdicts(embedded())).containsExactly(true, true, false);
+    assertPhase("reissue");
+    X509Certificate now = embedded();
+    assertThat(Certificates.isSignedBy(now, newCa)).isTrue();
+    assertThat(now.getPublicKey()).isEqualTo(kubeletPair.getPublic());
+    assertThat(verdicts(now)).containsExactly(false, true, true);
+    assertThat(kubeletConfCa()).containsExactly(newCa, oldCa);
+    assertThat(Files.readSymbolicLink(kubeletDir.resolve("kubelet-client-current.pem"))).isEqualTo(target);
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(conf))).isEqualTo("rw-------");
+    Cli.Run a = ca("abort");
+    assertThat(a.code()).as(a.out() + a.err()).isZero();
+    assertThat(verdicts(embedded())).containsExactly(true, true, false);
+    assertThat(kubeletConfCa()).containsExactly(oldCa);
+  }
+
+  private X509Certificate embedded() {
+    Path conf = w.resolve("kubelet.conf");
+    return Certificates.parseBundle(Kubeconfig.read(conf).credentials().clientCertificate().load(),
+        "kubelet.conf").get(0);
   }
 
   @Test

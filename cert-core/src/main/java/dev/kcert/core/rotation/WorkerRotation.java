@@ -139,6 +139,11 @@ public final class WorkerRotation {
     return new Kubelet(cert, key, certRef, cn.substring("system:node:".length()));
   }
 
+  /** The CA this node trusted before its rotation (the one in {@code ca.crt} when none runs). */
+  public X509Certificate oldCa() {
+    return rotation.cas().old();
+  }
+
   /** The node's name as its kubelet client certificate says it. */
   public String nodeName() {
     return kubelet().nodeName();
@@ -402,21 +407,16 @@ public final class WorkerRotation {
       // the certificate the kubelet held, for abort (a certificate: public)
       AtomicFiles.write(before(), pem(List.of(k.cert())), AtomicFiles.PUBLIC);
     }
-    List<Path> written = new ArrayList<>(
-        sets.stream().flatMap(c -> c.files().stream()).map(FileChange::target).toList());
+    List<Path> written = new ArrayList<>();
+    if (swap != null) {
+      // the certificate first: it verifies under the bundle the cluster trusts now (the checks
+      // above), and a run killed right after it finds it in place and only writes the rest
+      written.addAll(swap.apply(clock.instant()));
+    }
+    sets.stream().flatMap(c -> c.files().stream()).map(FileChange::target).forEach(written::add);
     Path backupDir = null;
     if (!sets.isEmpty()) {
       backupDir = new Installer(ops).install(node.layout(), clock.instant(), sets).backupDir();
-    }
-    if (swap != null) {
-      try {
-        written.addAll(swap.apply(clock.instant()));
-      } catch (KcertException e) {
-        if (backupDir != null) {
-          new Installer(ops).rollBack(node.layout(), backupDir);
-        }
-        throw e;
-      }
     }
     if (target != Phase.NONE) {
       RotationState after = st.withPhase(target);

@@ -388,6 +388,8 @@ public final class CaCommand {
         "  kcert ca prepare --ca etcd-ca --key-algorithm ECDSA-P256 --validity 43800h",
         "  kcert ca prepare --import-cert new-ca.crt --import-key new-ca.key",
         "  kcert ca prepare --request   (then: kcert ca prepare --complete signed.crt)",
+        "  kcert ca prepare --new-ca-cert new.crt   (a worker node: no ca.key)",
+        "  kcert ca prepare --new-ca-hash sha256:<hex>   (a worker node, from cluster-info)",
         ExitCodes.CA_HELP
       })
   static final class PrepareCommand implements Callable<Integer> {

@@ -600,7 +600,9 @@ public final class WorkerRotation {
 
   private List<String> notes(Phase target) {
     List<String> notes = new ArrayList<>();
-    notes.add("restart: the kubelet, so that it reads ca.crt and kubelet.conf again");
+    if (target != Phase.FINISHED) {
+      notes.add("restart: the kubelet, so that it reads ca.crt and kubelet.conf again");
+    }
     switch (target) {
       case TRUST_BOTH -> notes.add("next, once the control-plane nodes have done reissue (and before"
           + " their trust-new): kcert ca reissue --ca ca");

@@ -388,6 +388,8 @@ public final class CaCommand {
         "  kcert ca prepare --ca etcd-ca --key-algorithm ECDSA-P256 --validity 43800h",
         "  kcert ca prepare --import-cert new-ca.crt --import-key new-ca.key",
         "  kcert ca prepare --request   (then: kcert ca prepare --complete signed.crt)",
+        "  kcert ca prepare --new-ca-cert new.crt   (a worker node: no ca.key)",
+        "  kcert ca prepare --new-ca-hash sha256:<hex>   (a worker node, from cluster-info)",
         ExitCodes.CA_HELP
       })
   static final class PrepareCommand implements Callable<Integer> {
@@ -431,12 +433,30 @@ public final class CaCommand {
     @Option(names = "--dry-run", description = "Check the inputs; write nothing.")
     boolean dryRun;
 
+    @Mixin CaWorker.NewCaSource workerSource;
+
+    @Mixin CaCluster cluster;
+
     @Mixin Output output;
 
     @Spec CommandSpec spec;
 
     @Override
     public Integer call() {
+      if (CaWorker.applies(target)) {
+        if (source != null) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "this is a worker node (no"
+              + " ca.key): --import-cert, --request and --complete are for control-plane nodes;"
+              + " give --new-ca-cert or --new-ca-hash");
+        }
+        return CaWorker.prepare(spec.commandLine(), target, workerSource, cluster, dryRun,
+            output.format, clock(spec));
+      }
+      if (workerSource.given()) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--new-ca-cert and"
+            + " --new-ca-hash are for worker nodes (no ca.key); this node has "
+            + target.dirs.layout().keyFile(dev.kcert.core.model.Catalogue.ca(dev.kcert.core.model.Catalogue.CA)));
+      }
       NewCa how;
       if (source == null) {
         how = new NewCa.Generate(keyAlgorithm, validity);
@@ -480,6 +500,8 @@ public final class CaCommand {
 
     @Mixin CaRestart restart;
 
+    @Mixin CaWorker.CsrWait csrWait;
+
     @Mixin Output output;
 
     @Spec CommandSpec spec;
@@ -490,6 +512,10 @@ public final class CaCommand {
       Rotation r = target.rotation(clock(spec));
       if (r.phase() != phase) {
         PhaseRestarts.requireProven(r, phase);
+      }
+      if (CaWorker.applies(target)) {
+        return CaWorker.phase(spec.commandLine(), phase, target, dryRun, cluster, csrWait, restart,
+            output.format, clock(spec));
       }
       PrintWriter err = spec.commandLine().getErr();
       ApiClient api = cluster.client(target.dirs);
@@ -507,7 +533,7 @@ public final class CaCommand {
             ? CaCluster.Report.none()
             : CaCluster.afterPhase(api, r, ClusterTrust.cas(r), phase, o, dryRun, clock(spec), err, note);
         int code = report(spec.commandLine().getOut(), output.format, o, c);
-        return restart.after(code, r, target.node(), phase, o, clock(spec),
+        return restart.after(code, r, target.node(), phase, o, api, clock(spec),
             output.format == Format.text, spec.commandLine().getOut(), err);
       });
     }
@@ -546,7 +572,8 @@ public final class CaCommand {
     @Override
     public Integer call() {
       Rotation r = target.rotation(clock(spec));
-      Rotation.Status s = r.status();
+      Rotation.Status s = CaWorker.applies(target)
+          ? CaWorker.rotation(target, clock(spec)).status() : r.status();
       PrintWriter out = spec.commandLine().getOut();
       String next = s.phase() == Phase.FINISHED ? "" : s.phase().next().map(Phase::command).orElse("");
       ClusterState cs = s.phase() == Phase.NONE ? ClusterState.empty() : ClusterState.read(r);
@@ -841,6 +868,10 @@ public final class CaCommand {
     @Override
     public Integer call() {
       restart.check(spec.commandLine(), target.node());
+      if (CaWorker.applies(target)) {
+        return CaWorker.abort(spec.commandLine(), target, dryRun, cluster, restart, output.format,
+            clock(spec));
+      }
       Rotation r = target.rotation(clock(spec));
       ApiClient api = r.phase() == Phase.NONE ? null : cluster.client(target.dirs);
       ClusterTrust.CaPair cas = api == null ? null : ClusterTrust.cas(r); // before abort removes it
@@ -854,7 +885,7 @@ public final class CaCommand {
           PhaseRestarts.clear(r);
         }
         int code = report(spec.commandLine().getOut(), output.format, o, c);
-        return restart.after(code, r, target.node(), Phase.NONE, o, clock(spec),
+        return restart.after(code, r, target.node(), Phase.NONE, o, api, clock(spec),
             output.format == Format.text, spec.commandLine().getOut(), spec.commandLine().getErr());
       });
     }

@@ -1,5 +1,7 @@
 package dev.kcert.cli;
 
+import dev.kcert.core.kubeapi.ApiClient;
+import dev.kcert.core.model.Catalogue;
 import dev.kcert.core.node.Component;
 import dev.kcert.core.node.NodeEndpoints;
 import dev.kcert.core.node.StaticPodRestarter;
@@ -7,7 +9,10 @@ import dev.kcert.core.rotation.NodeFiles;
 import dev.kcert.core.rotation.Outcome;
 import dev.kcert.core.rotation.Phase;
 import dev.kcert.core.rotation.PhaseRestarts;
+import dev.kcert.core.rotation.KubeletRestart;
 import dev.kcert.core.rotation.Rotation;
+import dev.kcert.core.rotation.WorkerRotation;
+import java.net.URI;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -33,6 +38,19 @@ final class CaRestart {
       description = "How long each component has to come back after its restart (default: 5m).")
   Duration timeout;
 
+  @Option(names = "--kubelet-restart-command", paramLabel = "COMMAND",
+      defaultValue = KubeletRestart.DEFAULT_COMMAND,
+      description = "With --restart, when the phase changed what the kubelet reads at start-up"
+          + " (ca.crt, its clientCAFile, kubelet.conf, its client certificate): how to restart the"
+          + " kubelet, split on blanks, no shell (default: ${DEFAULT-VALUE}).")
+  String kubeletCommand;
+
+  @Option(names = "--kubelet-healthz", paramLabel = "URL", defaultValue = KubeletRestart.DEFAULT_HEALTHZ,
+      description = "The kubelet's health endpoint, which must answer 200 after its restart"
+          + " (default: ${DEFAULT-VALUE}); then, where the API server answers, the Node's Ready"
+          + " condition must have a heartbeat newer than the restart.")
+  URI kubeletHealthz;
+
   /** How often the gates look; tests make it short. */
   Duration pollInterval = Duration.ofSeconds(1);
 
@@ -55,14 +73,16 @@ final class CaRestart {
    * After a phase (or abort, {@link Phase#NONE}) reported {@code code}: restarts and proves, when
    * asked; the exit code.
    */
-  int after(int code, Rotation r, NodeFiles node, Phase phase, Outcome o, Clock clock,
-      boolean text, PrintWriter out, PrintWriter err) {
+  int after(int code, Rotation r, NodeFiles node, Phase phase, Outcome o, ApiClient api,
+      Clock clock, boolean text, PrintWriter out, PrintWriter err) {
     if (!restart || code != ExitCodes.OK || (o.proof() != null && !o.proof().ok())) {
       return code;
     }
     if (o.dryRun()) {
       return code; // nothing was written, so nothing to restart
     }
+    boolean kubelet = PhaseRestarts.pending(r).contains(Component.KUBELET)
+        || kubeletReads(node, o.written());
     List<Component> pods = PhaseRestarts.readers(node, o.written());
     Path backup = o.backupDir() != null ? o.backupDir()
         : node.backupParent().resolve("kcert-restart-" + clock.instant().toEpochMilli());
@@ -75,6 +95,12 @@ final class CaRestart {
       }
     });
     String name = phase == Phase.NONE ? "abort" : phase.command();
+    if (result.proven() && kubelet) {
+      String failed = restartKubelet(r, phase, api, kubeletNode(node), clock, text, out);
+      if (failed != null) {
+        result = new PhaseRestarts.Result(result.restarted(), result.served(), failed);
+      }
+    }
     if (!result.proven()) {
       out.flush();
       err.println("error: " + result.failure());
@@ -86,13 +112,94 @@ final class CaRestart {
           + (result.restarted().isEmpty() ? "no static pod needed a restart"
               : "restarted " + RenewOutput.join(result.restarted().stream().map(Component::podName).toList()))
           + "; every port of this CA serves a certificate the " + name + " bundle accepts");
-      if (o.written().stream().anyMatch(p -> p.getFileName().toString().equals("kubelet.conf"))) {
-        out.println("The kubelet is not a static pod: restart it with 'systemctl restart kubelet'"
-            + " so that it reads the new kubelet.conf.");
-      }
       out.flush();
     }
     return code;
+  }
+
+  /**
+   * On a worker, after a phase (or abort, {@link Phase#NONE}) reported {@code code}: restarts the
+   * kubelet when the phase wrote something or a restart is still pending; the exit code.
+   */
+  int afterWorker(int code, WorkerRotation w, Phase phase, Outcome o, ApiClient api, Clock clock,
+      boolean text, PrintWriter out, PrintWriter err) {
+    if (!restart || code != ExitCodes.OK || o.dryRun() || (o.proof() != null && !o.proof().ok())) {
+      return code;
+    }
+    Rotation r = w.rotation();
+    boolean pending = phase != Phase.NONE && PhaseRestarts.pending(r).contains(Component.KUBELET);
+    String name = phase == Phase.NONE ? "abort" : phase.command();
+    if (o.written().isEmpty() && !pending) {
+      if (text) {
+        out.println(r.caName() + ": " + name + ": nothing changed for the kubelet; no restart");
+        out.flush();
+      }
+      return code;
+    }
+    String node;
+    try {
+      node = w.nodeName();
+    } catch (RuntimeException e) {
+      node = null;
+    }
+    String failed = restartKubelet(r, phase, api, node, clock, text, out);
+    if (failed != null) {
+      out.flush();
+      err.println("error: " + failed);
+      err.flush();
+      return ExitCodes.ERROR;
+    }
+    if (text) {
+      out.println(r.caName() + ": " + name + " proven: the kubelet restarted and answers"
+          + (api == null ? "" : ", its Node is Ready"));
+      out.flush();
+    }
+    return code;
+  }
+
+  /**
+   * Restarts the kubelet: recorded as pending first (a phase, not abort), cleared once it is back.
+   * {@code null} when it is back, else the one-line failure.
+   */
+  private String restartKubelet(Rotation r, Phase phase, ApiClient api, String node, Clock clock,
+      boolean text, PrintWriter out) {
+    if (phase != Phase.NONE) {
+      PhaseRestarts.markPending(r, phase, List.of(Component.KUBELET));
+    }
+    KubeletRestart.Options options = new KubeletRestart.Options(kubeletCommand, kubeletHealthz,
+        timeout != null ? timeout : Duration.ofMinutes(5), pollInterval, clock);
+    String failed = KubeletRestart.run(options, api, node, line -> {
+      if (text) {
+        out.println(line);
+        out.flush();
+      }
+    });
+    String name = phase == Phase.NONE ? "abort" : phase.command();
+    if (failed != null) {
+      return r.caName() + ": " + name + " is not proven: " + failed;
+    }
+    if (phase != Phase.NONE) {
+      PhaseRestarts.clear(r);
+    }
+    return null;
+  }
+
+  /** Whether {@code written} holds a file the kubelet reads at start-up. */
+  private static boolean kubeletReads(NodeFiles node, List<Path> written) {
+    Path conf = node.layout().kubeconfigFile(Catalogue.KUBELET_KUBECONFIG);
+    Path ca = node.layout().certFile(Catalogue.ca(Catalogue.CA));
+    return written.stream().map(CaRestart::norm)
+        .anyMatch(p -> p.equals(norm(conf)) || p.equals(norm(ca))
+            || p.startsWith(norm(node.layout().kubeletDir())));
+  }
+
+  /** The node's name from the kubelet's client certificate; {@code null} when unreadable. */
+  private static String kubeletNode(NodeFiles node) {
+    try {
+      return WorkerRotation.of(node, Clock.systemUTC()).nodeName();
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   private static Path norm(Path p) {

@@ -22,16 +22,20 @@ class CaRestartIT {
   @TempDir Path tmp;
   Path etc;
   FakeNode node;
+  /** The kubelet's health endpoint, for the restart of the kubelet a ca phase now includes. */
+  KubeletHealthz healthz;
 
   @BeforeEach
   void node() {
     etc = tmp.resolve("etc");
     node = FakeNode.create(etc).start();
     node.kubelet().clearEvents();
+    healthz = KubeletHealthz.start();
   }
 
   @AfterEach
   void stop() {
+    healthz.close();
     node.close();
   }
 
@@ -41,6 +45,9 @@ class CaRestartIT {
     a.addAll(List.of(Cli.dirs(etc)));
     a.addAll(List.of("--manifest-dir", etc.resolve("manifests").toString(),
         "--kubelet-config", node.kubeletConfig().toString()));
+    if (!List.of("prepare", "status", "plan").contains(verb)) {
+      a.addAll(List.of("--kubelet-restart-command", "true", "--kubelet-healthz", healthz.url()));
+    }
     return Cli.run(TestPki.CLOCK, a.toArray(String[]::new));
   }
 
@@ -83,6 +90,8 @@ class CaRestartIT {
     assertThat(node.kubelet().starts()).containsExactly("etcd", "kube-apiserver");
     assertThat(r.out().indexOf("Restarting etcd")).isLessThan(r.out().indexOf("Restarting kube-apiserver"));
     assertThat(r.out()).contains("etcd-ca: trust-both proven: restarted etcd and kube-apiserver;");
+    // etcd-ca is nothing the kubelet reads
+    assertThat(r.out()).doesNotContain("Restarting the kubelet");
 
     Cli.Run c = ca("prepare", "ca");
     assertThat(c.code()).isZero();
@@ -94,6 +103,11 @@ class CaRestartIT {
     assertThat(api).isNotNegative().isLessThan(kcm);
     assertThat(kcm).isLessThan(sched);
     assertThat(t.out()).doesNotContain("Restarting etcd");
+    // ca.crt and kubelet.conf changed: the kubelet restarts last, and must answer its healthz
+    int kubelet = t.out().indexOf("Restarting the kubelet (true)");
+    assertThat(kubelet).isGreaterThan(sched);
+    assertThat(t.out()).contains("The kubelet answers " + healthz.url());
+    assertThat(healthz.asked()).isPositive();
   }
 
   @Test

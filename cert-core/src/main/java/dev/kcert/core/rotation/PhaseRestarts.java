@@ -139,6 +139,16 @@ public final class PhaseRestarts {
     }
   }
 
+  /**
+   * Records {@code pods} (the kubelet, say) as still to restart for {@code phase}, beside those
+   * recorded already; the phase is unproven until the record is cleared.
+   */
+  public static void markPending(Rotation r, Phase phase, List<Component> pods) {
+    List<Component> all = new ArrayList<>(pending(r));
+    pods.stream().filter(c -> !all.contains(c)).forEach(all::add);
+    write(r, phase, all);
+  }
+
   /** Forgets the record (abort removes the rotation). */
   public static void clear(Rotation r) {
     try {

@@ -492,8 +492,15 @@ public final class Rotation {
       writeState(new RotationState(ca.name(), Phase.PREPARED, "", List.of()));
       written.addAll(List.of(oldCrt(), oldKey(), newKey(), newCrt(), stateFile()));
     }
-    return outcome(Phase.PREPARED, false, false, null, null, written,
-        List.of("next: kcert ca trust-both --ca " + ca.name() + " (on every node)"));
+    List<String> notes = new ArrayList<>();
+    notes.add("next: kcert ca trust-both --ca " + ca.name() + " (on every node)");
+    if (ca.name().equals(Catalogue.CA)) {
+      notes.add("worker nodes: copy " + newCrt() + " and run kcert ca prepare --new-ca-cert <copy>,"
+          + " or kcert ca prepare --new-ca-hash "
+          + discoveryHash(Certificates.parseBundle(newCertPem, newCrt().toString()).get(0))
+          + " once trust-both has published it in cluster-info");
+    }
+    return outcome(Phase.PREPARED, false, false, null, null, written, notes);
   }
 
   private void checkNewCa(byte[] certPem, Path certFile, PrivateKey key, Path keyFile, X509Certificate old) {

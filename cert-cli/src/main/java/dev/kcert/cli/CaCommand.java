@@ -20,6 +20,7 @@ import dev.kcert.core.rotation.PhaseRestarts;
 import dev.kcert.core.rotation.Place;
 import dev.kcert.core.rotation.Proof;
 import dev.kcert.core.rotation.Rotation;
+import dev.kcert.core.rotation.SaRotation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -87,7 +88,8 @@ public final class CaCommand {
         names = "--ca",
         paramLabel = "NAME",
         defaultValue = "ca",
-        description = "The CA to rotate: ca, front-proxy-ca or etcd-ca (default: ${DEFAULT-VALUE}).")
+        description = "The CA to rotate: ca, front-proxy-ca or etcd-ca; or sa, the service-account"
+            + " key pair (default: ${DEFAULT-VALUE}).")
     String ca;
 
     @Mixin PkiDirs dirs;
@@ -107,7 +109,20 @@ public final class CaCommand {
     Path kubeletConfig;
 
     Rotation rotation(Clock clock) {
+      if (!Rotation.CAS.contains(ca)) {
+        throw new IllegalArgumentException("unknown CA \"" + ca + "\"; one of "
+            + String.join(", ", Rotation.CAS) + ", " + SaRotation.NAME);
+      }
       return Rotation.of(node(), ca, clock);
+    }
+
+    /** Whether {@code --ca sa}: the service-account key pair, not a CA. */
+    boolean sa() {
+      return SaRotation.NAME.equals(ca);
+    }
+
+    SaRotation saRotation(Clock clock) {
+      return SaRotation.of(node(), clock);
     }
 
     NodeFiles node() {
@@ -311,6 +326,10 @@ public final class CaCommand {
 
     @Override
     public Integer call() {
+      if (target.sa()) {
+        return CaSa.plan(target.saRotation(clock(spec)), cluster.client(target.dirs), output.format,
+            spec.commandLine().getOut(), spec.commandLine().getErr());
+      }
       Rotation r = target.rotation(clock(spec));
       PrintWriter out = spec.commandLine().getOut();
       List<Place> places = r.inventory();
@@ -386,6 +405,7 @@ public final class CaCommand {
         "%nExamples:",
         "  kcert ca prepare --ca ca",
         "  kcert ca prepare --ca etcd-ca --key-algorithm ECDSA-P256 --validity 43800h",
+        "  kcert ca prepare --ca ca --cross-sign",
         "  kcert ca prepare --import-cert new-ca.crt --import-key new-ca.key",
         "  kcert ca prepare --request   (then: kcert ca prepare --complete signed.crt)",
         ExitCodes.CA_HELP
@@ -409,13 +429,18 @@ public final class CaCommand {
     }
 
     static final class Imported {
-      @Option(names = "--import-cert", paramLabel = "FILE", required = true,
+      @Option(names = "--import-cert", paramLabel = "FILE",
           description = "The new CA's certificate (its chain may follow it).")
       Path cert;
 
-      @Option(names = "--import-key", paramLabel = "FILE", required = true,
-          description = "The new CA's private key.")
+      @Option(names = "--import-key", paramLabel = "FILE",
+          description = "The new CA's private key (with --ca sa: the new service-account key).")
       Path key;
+
+      @Option(names = "--import-pub", paramLabel = "FILE",
+          description = "With --ca sa: the new service-account public key (new.pub of the node"
+              + " that made the pair).")
+      Path pub;
     }
 
     @Option(names = "--key-algorithm", paramLabel = "ALG", converter = KeyAlgorithmConverter.class,
@@ -428,6 +453,12 @@ public final class CaCommand {
         description = "How long a new self-signed CA is valid (default: 87600h, ten years).")
     Duration validity = Duration.ofDays(3650);
 
+    @Option(names = "--cross-sign",
+        description = "Also cross-sign the new CA with the old one (cross.crt in the rotation"
+            + " folder); reissue then hands out every re-signed certificate with it as its chain,"
+            + " so that peers still trusting only the old CA accept them.")
+    boolean crossSign;
+
     @Option(names = "--dry-run", description = "Check the inputs; write nothing.")
     boolean dryRun;
 
@@ -437,6 +468,23 @@ public final class CaCommand {
 
     @Override
     public Integer call() {
+      Imported imp = source == null ? null : source.imported;
+      if (target.sa()) {
+        if (crossSign || (source != null && (source.request || source.complete != null))
+            || (imp != null && imp.cert != null)
+            || spec.commandLine().getParseResult().hasMatchedOption("--validity")) {
+          throw new IllegalArgumentException("--ca sa has no certificate: prepare takes"
+              + " --key-algorithm, or --import-key with --import-pub");
+        }
+        KeyAlgorithm alg = spec.commandLine().getParseResult().hasMatchedOption("--key-algorithm")
+            ? keyAlgorithm : null;
+        return CaSa.prepare(target.saRotation(clock(spec)), alg, imp == null ? null : imp.key,
+            imp == null ? null : imp.pub, dryRun, output.format, spec.commandLine().getOut());
+      }
+      if (imp != null && (imp.cert == null || imp.key == null || imp.pub != null)) {
+        throw new IllegalArgumentException("a CA is imported with --import-cert and --import-key"
+            + " together (--import-pub is for --ca sa)");
+      }
       NewCa how;
       if (source == null) {
         how = new NewCa.Generate(keyAlgorithm, validity);
@@ -448,7 +496,7 @@ public final class CaCommand {
         how = new NewCa.Complete(source.complete);
       }
       return report(spec.commandLine().getOut(), output.format,
-          target.rotation(clock(spec)).prepare(how, dryRun));
+          target.rotation(clock(spec)).prepare(how, crossSign, dryRun));
     }
   }
 
@@ -471,7 +519,8 @@ public final class CaCommand {
 
     @Option(names = "--force",
         description = "trust-new only: go on although pods that started before the trust change"
-            + " still run.")
+            + " still run (with --ca sa: although the token refresh wait since reissue has not"
+            + " passed or legacy token Secrets signed by the old key remain).")
     boolean force;
 
     @Mixin CaCluster cluster;
@@ -487,6 +536,14 @@ public final class CaCommand {
     @Override
     public Integer call() {
       restart.check(spec.commandLine(), target.node());
+      if (target.sa()) {
+        CaSa.refuseRestart(restart.restart);
+        SaRotation sa = target.saRotation(clock(spec));
+        ApiClient api = cluster.client(target.dirs);
+        PrintWriter err = spec.commandLine().getErr();
+        return lease.around(api, "sa " + phase.command(), dryRun, clock(spec), err, note ->
+            CaSa.phase(sa, phase, api, dryRun, force, output.format, spec.commandLine().getOut(), err));
+      }
       Rotation r = target.rotation(clock(spec));
       if (r.phase() != phase) {
         PhaseRestarts.requireProven(r, phase);
@@ -545,6 +602,13 @@ public final class CaCommand {
 
     @Override
     public Integer call() {
+      if (target.sa()) {
+        if (served) {
+          throw new IllegalArgumentException("--served checks certificates; --ca sa has none");
+        }
+        return CaSa.status(target.saRotation(clock(spec)), cluster.client(target.dirs), clock(spec),
+            output.format, spec.commandLine().getOut(), spec.commandLine().getErr());
+      }
       Rotation r = target.rotation(clock(spec));
       Rotation.Status s = r.status();
       PrintWriter out = spec.commandLine().getOut();
@@ -727,6 +791,11 @@ public final class CaCommand {
 
     @Override
     public Integer call() throws ApiClient.Unreachable {
+      if (target.sa()) {
+        throw new IllegalArgumentException("workloads lists pods that loaded a CA bundle; for --ca sa"
+            + " the kubelets refresh projected tokens themselves (kcert ca status --ca sa lists the"
+            + " legacy token Secrets)");
+      }
       Rotation r = target.rotation(clock(spec));
       ClusterState cs = ClusterState.read(r);
       if (cs.trustChangedAt() == null) {
@@ -841,6 +910,13 @@ public final class CaCommand {
     @Override
     public Integer call() {
       restart.check(spec.commandLine(), target.node());
+      if (target.sa()) {
+        CaSa.refuseRestart(restart.restart);
+        SaRotation sa = target.saRotation(clock(spec));
+        ApiClient api = sa.phase() == Phase.NONE ? null : cluster.client(target.dirs);
+        return lease.around(api, "sa abort", dryRun, clock(spec), spec.commandLine().getErr(), note ->
+            CaSa.abort(sa, dryRun, output.format, spec.commandLine().getOut()));
+      }
       Rotation r = target.rotation(clock(spec));
       ApiClient api = r.phase() == Phase.NONE ? null : cluster.client(target.dirs);
       ClusterTrust.CaPair cas = api == null ? null : ClusterTrust.cas(r); // before abort removes it

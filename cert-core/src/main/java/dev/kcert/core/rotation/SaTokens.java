@@ -62,4 +62,44 @@ public final class SaTokens {
   public static boolean acceptedBy(String token, List<PublicKey> keys) {
     return keys.stream().anyMatch(k -> signedBy(token, k));
   }
+
+  /** A legacy service-account token Secret and which key signed its token. */
+  public record LegacySecret(String namespace, String name, String signedBy) {
+    /** How to have kube-controller-manager sign it again: remove its token. */
+    public String regenerate() {
+      return "kubectl -n " + namespace + " patch secret " + name
+          + " --type=json -p '[{\"op\":\"remove\",\"path\":\"/data/token\"}]'";
+    }
+  }
+
+  /**
+   * Every legacy token Secret ({@code kubernetes.io/service-account-token}) and which of the
+   * rotation's keys signed its {@code data.token}. Such a token is signed once, when the tokens
+   * controller of kube-controller-manager fills the Secret, and refilled only when the token is
+   * missing: removing {@code data.token} has it signed again with the current key.
+   */
+  public static List<LegacySecret> legacySecrets(dev.kcert.core.kubeapi.ApiClient api,
+      PublicKey old, PublicKey neu) throws dev.kcert.core.kubeapi.ApiClient.Unreachable {
+    List<LegacySecret> out = new java.util.ArrayList<>();
+    JsonNode list = api.getJson(ClusterTrust.TOKEN_SECRETS_PATH);
+    if (list == null) {
+      return out;
+    }
+    for (JsonNode s : list.path("items")) {
+      if (!"kubernetes.io/service-account-token".equals(s.path("type").asText())) {
+        continue;
+      }
+      String token = "";
+      String data = s.path("data").path("token").asText("");
+      try {
+        token = new String(Base64.getDecoder().decode(data), StandardCharsets.US_ASCII);
+      } catch (IllegalArgumentException e) {
+        token = "";
+      }
+      out.add(new LegacySecret(s.path("metadata").path("namespace").asText(),
+          s.path("metadata").path("name").asText(),
+          token.isEmpty() ? "none" : signerOf(token, old, neu)));
+    }
+    return out;
+  }
 }

@@ -1,8 +1,8 @@
 package dev.kcert.core.rotation;
 
 import dev.kcert.core.model.KcertException;
-import dev.kcert.core.pem.Certificates;
 import dev.kcert.core.pki.CertificateSigner;
+import dev.kcert.core.renewal.Renewer;
 import java.io.IOException;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
@@ -49,7 +49,7 @@ public final class CrossSign {
   public static X509Certificate of(X509Certificate newCa, X509Certificate oldCa, PrivateKey oldKey,
       Clock clock) {
     Instant now = clock.instant();
-    Instant from = later(now.minus(dev.kcert.core.renewal.Renewer.BACKDATE), oldCa.getNotBefore().toInstant());
+    Instant from = later(now.minus(Renewer.BACKDATE), oldCa.getNotBefore().toInstant());
     Instant to = earlier(newCa.getNotAfter().toInstant(), oldCa.getNotAfter().toInstant());
     if (!from.isBefore(to)) {
       throw new KcertException("cannot cross-sign the new CA: the old CA is valid only until "
@@ -77,13 +77,6 @@ public final class CrossSign {
         | java.security.NoSuchAlgorithmException e) {
       throw new KcertException("cannot cross-sign the new CA: " + KcertException.oneLine(e), e);
     }
-  }
-
-  /** Whether {@code cross} is the cross certificate of {@code newCa} by {@code oldCa}. */
-  public static boolean isCrossOf(X509Certificate cross, X509Certificate newCa, X509Certificate oldCa) {
-    return cross.getPublicKey().equals(newCa.getPublicKey())
-        && cross.getSubjectX500Principal().equals(newCa.getSubjectX500Principal())
-        && Certificates.isSignedBy(cross, oldCa);
   }
 
   /**

@@ -20,6 +20,7 @@ import dev.kcert.core.rotation.PhaseRestarts;
 import dev.kcert.core.rotation.Place;
 import dev.kcert.core.rotation.Proof;
 import dev.kcert.core.rotation.Rotation;
+import dev.kcert.core.rotation.SaRotation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -87,7 +88,8 @@ public final class CaCommand {
         names = "--ca",
         paramLabel = "NAME",
         defaultValue = "ca",
-        description = "The CA to rotate: ca, front-proxy-ca or etcd-ca (default: ${DEFAULT-VALUE}).")
+        description = "The CA to rotate: ca, front-proxy-ca or etcd-ca; or sa, the service-account"
+            + " key pair (default: ${DEFAULT-VALUE}).")
     String ca;
 
     @Mixin PkiDirs dirs;
@@ -107,7 +109,20 @@ public final class CaCommand {
     Path kubeletConfig;
 
     Rotation rotation(Clock clock) {
+      if (!Rotation.CAS.contains(ca)) {
+        throw new IllegalArgumentException("unknown CA \"" + ca + "\"; one of "
+            + String.join(", ", Rotation.CAS) + ", " + SaRotation.NAME);
+      }
       return Rotation.of(node(), ca, clock);
+    }
+
+    /** Whether {@code --ca sa}: the service-account key pair, not a CA. */
+    boolean sa() {
+      return SaRotation.NAME.equals(ca);
+    }
+
+    SaRotation saRotation(Clock clock) {
+      return SaRotation.of(node(), clock);
     }
 
     NodeFiles node() {
@@ -311,6 +326,10 @@ public final class CaCommand {
 
     @Override
     public Integer call() {
+      if (target.sa()) {
+        return CaSa.plan(target.saRotation(clock(spec)), cluster.client(target.dirs), output.format,
+            spec.commandLine().getOut(), spec.commandLine().getErr());
+      }
       Rotation r = target.rotation(clock(spec));
       PrintWriter out = spec.commandLine().getOut();
       List<Place> places = r.inventory();
@@ -386,6 +405,7 @@ public final class CaCommand {
         "%nExamples:",
         "  kcert ca prepare --ca ca",
         "  kcert ca prepare --ca etcd-ca --key-algorithm ECDSA-P256 --validity 43800h",
+        "  kcert ca prepare --ca ca --cross-sign",
         "  kcert ca prepare --import-cert new-ca.crt --import-key new-ca.key",
         "  kcert ca prepare --request   (then: kcert ca prepare --complete signed.crt)",
         "  kcert ca prepare --new-ca-cert new.crt   (a worker node: no ca.key)",
@@ -411,13 +431,18 @@ public final class CaCommand {
     }
 
     static final class Imported {
-      @Option(names = "--import-cert", paramLabel = "FILE", required = true,
+      @Option(names = "--import-cert", paramLabel = "FILE",
           description = "The new CA's certificate (its chain may follow it).")
       Path cert;
 
-      @Option(names = "--import-key", paramLabel = "FILE", required = true,
-          description = "The new CA's private key.")
+      @Option(names = "--import-key", paramLabel = "FILE",
+          description = "The new CA's private key (with --ca sa: the new service-account key).")
       Path key;
+
+      @Option(names = "--import-pub", paramLabel = "FILE",
+          description = "With --ca sa: the new service-account public key (new.pub of the node"
+              + " that made the pair).")
+      Path pub;
     }
 
     @Option(names = "--key-algorithm", paramLabel = "ALG", converter = KeyAlgorithmConverter.class,
@@ -429,6 +454,12 @@ public final class CaCommand {
     @Option(names = "--validity", paramLabel = "DURATION", converter = DurationConverter.class,
         description = "How long a new self-signed CA is valid (default: 87600h, ten years).")
     Duration validity = Duration.ofDays(3650);
+
+    @Option(names = "--cross-sign",
+        description = "Also cross-sign the new CA with the old one (cross.crt in the rotation"
+            + " folder); reissue then hands out every re-signed certificate with it as its chain,"
+            + " so that peers still trusting only the old CA accept them.")
+    boolean crossSign;
 
     @Option(names = "--dry-run", description = "Check the inputs; write nothing.")
     boolean dryRun;
@@ -443,10 +474,25 @@ public final class CaCommand {
 
     @Override
     public Integer call() {
+      Imported imp = source == null ? null : source.imported;
+      if (target.sa()) {
+        if (crossSign || workerSource.given()
+            || (source != null && (source.request || source.complete != null))
+            || (imp != null && imp.cert != null)
+            || spec.commandLine().getParseResult().hasMatchedOption("--validity")) {
+          throw new IllegalArgumentException("--ca sa has no certificate: prepare takes"
+              + " --key-algorithm, or --import-key with --import-pub");
+        }
+        KeyAlgorithm alg = spec.commandLine().getParseResult().hasMatchedOption("--key-algorithm")
+            ? keyAlgorithm : null;
+        return CaSa.prepare(target.saRotation(clock(spec)), alg, imp == null ? null : imp.key,
+            imp == null ? null : imp.pub, dryRun, output.format, spec.commandLine().getOut());
+      }
       if (CaWorker.applies(target)) {
-        if (source != null) {
+        if (source != null || crossSign) {
           throw new CommandLine.ParameterException(spec.commandLine(), "this is a worker node (no"
-              + " ca.key): --import-cert, --request and --complete are for control-plane nodes;"
+              + " ca.key): --import-cert, --request, --complete and --cross-sign are for"
+              + " control-plane nodes;"
               + " give --new-ca-cert or --new-ca-hash");
         }
         return CaWorker.prepare(spec.commandLine(), target, workerSource, cluster, dryRun,
@@ -456,6 +502,10 @@ public final class CaCommand {
         throw new CommandLine.ParameterException(spec.commandLine(), "--new-ca-cert and"
             + " --new-ca-hash are for worker nodes (no ca.key); this node has "
             + target.dirs.layout().keyFile(dev.kcert.core.model.Catalogue.ca(dev.kcert.core.model.Catalogue.CA)));
+      }
+      if (imp != null && (imp.cert == null || imp.key == null || imp.pub != null)) {
+        throw new IllegalArgumentException("a CA is imported with --import-cert and --import-key"
+            + " together (--import-pub is for --ca sa)");
       }
       NewCa how;
       if (source == null) {
@@ -468,7 +518,7 @@ public final class CaCommand {
         how = new NewCa.Complete(source.complete);
       }
       return report(spec.commandLine().getOut(), output.format,
-          target.rotation(clock(spec)).prepare(how, dryRun));
+          target.rotation(clock(spec)).prepare(how, crossSign, dryRun));
     }
   }
 
@@ -491,7 +541,8 @@ public final class CaCommand {
 
     @Option(names = "--force",
         description = "trust-new only: go on although pods that started before the trust change"
-            + " still run.")
+            + " still run (with --ca sa: although the token refresh wait since reissue has not"
+            + " passed or legacy token Secrets signed by the old key remain).")
     boolean force;
 
     @Mixin CaCluster cluster;
@@ -509,6 +560,14 @@ public final class CaCommand {
     @Override
     public Integer call() {
       restart.check(spec.commandLine(), target.node());
+      if (target.sa()) {
+        CaSa.refuseRestart(restart.restart);
+        SaRotation sa = target.saRotation(clock(spec));
+        ApiClient api = cluster.client(target.dirs);
+        PrintWriter err = spec.commandLine().getErr();
+        return lease.around(api, "sa " + phase.command(), dryRun, clock(spec), err, note ->
+            CaSa.phase(sa, phase, api, dryRun, force, output.format, spec.commandLine().getOut(), err));
+      }
       Rotation r = target.rotation(clock(spec));
       if (r.phase() != phase) {
         PhaseRestarts.requireProven(r, phase);
@@ -571,6 +630,13 @@ public final class CaCommand {
 
     @Override
     public Integer call() {
+      if (target.sa()) {
+        if (served) {
+          throw new IllegalArgumentException("--served checks certificates; --ca sa has none");
+        }
+        return CaSa.status(target.saRotation(clock(spec)), cluster.client(target.dirs), clock(spec),
+            output.format, spec.commandLine().getOut(), spec.commandLine().getErr());
+      }
       Rotation r = target.rotation(clock(spec));
       Rotation.Status s = CaWorker.applies(target)
           ? CaWorker.rotation(target, clock(spec)).status() : r.status();
@@ -754,6 +820,11 @@ public final class CaCommand {
 
     @Override
     public Integer call() throws ApiClient.Unreachable {
+      if (target.sa()) {
+        throw new IllegalArgumentException("workloads lists pods that loaded a CA bundle; for --ca sa"
+            + " the kubelets refresh projected tokens themselves (kcert ca status --ca sa lists the"
+            + " legacy token Secrets)");
+      }
       Rotation r = target.rotation(clock(spec));
       ClusterState cs = ClusterState.read(r);
       if (cs.trustChangedAt() == null) {
@@ -868,6 +939,13 @@ public final class CaCommand {
     @Override
     public Integer call() {
       restart.check(spec.commandLine(), target.node());
+      if (target.sa()) {
+        CaSa.refuseRestart(restart.restart);
+        SaRotation sa = target.saRotation(clock(spec));
+        ApiClient api = sa.phase() == Phase.NONE ? null : cluster.client(target.dirs);
+        return lease.around(api, "sa abort", dryRun, clock(spec), spec.commandLine().getErr(), note ->
+            CaSa.abort(sa, dryRun, output.format, spec.commandLine().getOut()));
+      }
       if (CaWorker.applies(target)) {
         return CaWorker.abort(spec.commandLine(), target, dryRun, cluster, restart, output.format,
             clock(spec));

@@ -111,11 +111,55 @@ class CaCommandTest {
         + ": is not a CA certificate (basicConstraints CA:TRUE missing)\n");
   }
 
+  Cli.Run ca(java.time.Clock clock, String verb, String... more) {
+    return Cli.run(clock, Cli.args(Cli.args(new String[] {"ca", verb}, dirs), more));
+  }
+
+  @Test
+  void theServiceAccountKeyPairRotatesThroughTheSameCommands() throws Exception {
+    Cli.Run plan = ca("plan", "--ca", "sa");
+    assertThat(plan.code()).isZero();
+    assertThat(plan.out())
+        .containsPattern("sa-key +sa.key +old-only +signs with old +" + root.resolve("pki/sa.key"))
+        .containsPattern("manifest-flag +kube-apiserver --service-account-key-file +old-only +old")
+        .containsPattern("signing-key-flag +kube-controller-manager --service-account-private-key-file"
+            + " +old-only +signs with old")
+        .contains("Phases of the rotation of sa (now: none):");
+    assertThat(ca("prepare", "--ca", "sa", "--cross-sign").err())
+        .isEqualTo("error: --ca sa has no certificate: prepare takes --key-algorithm, or --import-key"
+            + " with --import-pub\n");
+    Cli.Run prepared = ca("prepare", "--ca", "sa");
+    assertThat(prepared.code()).isZero();
+    assertThat(prepared.out()).startsWith("sa: prepare done: 5 files written\n");
+    Cli.Run restart = ca("trust-both", "--ca", "sa", "--restart");
+    assertThat(restart.code()).isEqualTo(ExitCodes.ERROR);
+    assertThat(restart.err()).startsWith("error: --restart is not offered for --ca sa");
+    assertThat(ca("trust-both", "--ca", "sa").out()).startsWith("sa: trust-both done: 1 file written");
+    Cli.Run reissue = ca("reissue", "--ca", "sa", "--dry-run");
+    assertThat(reissue.out()).contains("sa.key (signs new tokens)   new         ok        ok");
+    assertThat(ca("reissue", "--ca", "sa").out()).startsWith("sa: reissue done: 2 files written");
+    Cli.Run early = ca("trust-new", "--ca", "sa");
+    assertThat(early.code()).isEqualTo(ExitCodes.ERROR);
+    assertThat(early.err()).startsWith("error: sa: trust-new refused: reissue switched signing at " + Cli.NOW);
+    Cli.Run status = ca("status", "--ca", "sa");
+    assertThat(status.out()).isEqualTo("sa: phase reissue, proven on disk\n"
+        + "tokens: the new key signs since " + Cli.NOW + "; trust-new from " + Cli.NOW.plusSeconds(86400)
+        + " (the kubelets refresh projected tokens by then)\nnext: kcert ca trust-new --ca sa\n");
+    java.time.Clock later = java.time.Clock.offset(Cli.CLOCK, java.time.Duration.ofHours(25));
+    assertThat(ca(later, "trust-new", "--ca", "sa").code()).isZero();
+    assertThat(ca(later, "finish", "--ca", "sa").code()).isZero();
+    JsonNode doc = new ObjectMapper().readTree(ca("status", "--ca", "sa", "-o", "json").out());
+    assertThat(doc.get("phase").asText()).isEqualTo("finish");
+    assertThat(doc.get("proven").asBoolean()).isTrue();
+    assertThat(Files.readString(root.resolve("pki/sa.pub")))
+        .isEqualTo(Files.readString(root.resolve("pki/kcert-rotation/sa/new.pub")));
+  }
+
   @Test
   void anUnknownCaIsOneLine() {
-    Cli.Run r = ca("plan", "--ca", "sa");
+    Cli.Run r = ca("plan", "--ca", "bogus");
     assertThat(r.code()).isEqualTo(ExitCodes.ERROR);
-    assertThat(r.err()).isEqualTo("error: unknown CA \"sa\"; one of ca, front-proxy-ca, etcd-ca\n");
+    assertThat(r.err()).isEqualTo("error: unknown CA \"bogus\"; one of ca, front-proxy-ca, etcd-ca, sa\n");
   }
 
   @Test

@@ -107,10 +107,7 @@ public final class CertificateSigner {
       } else if (caCert != null) {
         byte[] ski = caCert.getExtensionValue(Extension.subjectKeyIdentifier.getId());
         if (ski != null) {
-          b.addExtension(
-              Extension.authorityKeyIdentifier,
-              false,
-              ext.createAuthorityKeyIdentifier(caCert));
+          b.addExtension(Extension.authorityKeyIdentifier, false, authorityKeyId(caCert));
         }
       }
       GeneralNames names = subjectAltNames(t.dnsNames(), t.ipAddresses());
@@ -127,6 +124,23 @@ public final class CertificateSigner {
       throw new KcertException(
           "cannot sign certificate for " + t.commonName() + ": " + KcertException.oneLine(e), e);
     }
+  }
+
+  /**
+   * The authority key identifier of what {@code caCert} signs: its subject key identifier alone,
+   * as Go's crypto/x509 writes it (no issuer name and serial, which would tie the leaf to this one
+   * certificate of the CA's key and keep a cross-signed copy of the CA from ever being its issuer).
+   */
+  public static org.bouncycastle.asn1.x509.AuthorityKeyIdentifier authorityKeyId(X509Certificate caCert)
+      throws IOException, java.security.NoSuchAlgorithmException {
+    byte[] ski = caCert.getExtensionValue(Extension.subjectKeyIdentifier.getId());
+    if (ski == null) {
+      return new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(caCert.getPublicKey());
+    }
+    return new org.bouncycastle.asn1.x509.AuthorityKeyIdentifier(
+        org.bouncycastle.asn1.x509.SubjectKeyIdentifier.getInstance(
+                org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils.parseExtensionValue(ski))
+            .getKeyIdentifier());
   }
 
   /** kubeadm's key usage: digitalSignature and keyEncipherment, plus keyCertSign for a CA. */

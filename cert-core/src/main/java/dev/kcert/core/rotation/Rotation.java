@@ -144,6 +144,11 @@ public final class Rotation {
     return dir().resolve("new.csr");
   }
 
+  /** The new CA cross-signed by the old one ({@code prepare --cross-sign}); absent otherwise. */
+  public Path crossCrt() {
+    return dir().resolve(CrossSign.FILE_NAME);
+  }
+
   /** The single-certificate copy the controller manager signs with during a rotation. */
   public Path signerCopy() {
     return dir().resolve("signer.crt");
@@ -410,7 +415,30 @@ public final class Rotation {
    * and a request are written and the phase stays {@link Phase#NONE}.
    */
   public Outcome prepare(NewCa source, boolean dryRun) {
+    return prepare(source, false, dryRun);
+  }
+
+  /**
+   * {@link #prepare(NewCa, boolean)}, and with {@code crossSign} also the new CA cross-signed by
+   * the old one ({@link CrossSign}) into the rotation folder; a rotation prepared already gets its
+   * cross certificate added.
+   */
+  public Outcome prepare(NewCa source, boolean crossSign, boolean dryRun) {
+    if (crossSign && source instanceof NewCa.Request) {
+      throw new IllegalArgumentException("--cross-sign goes with prepare --complete, not with --request");
+    }
     Optional<RotationState> st = state();
+    if (st.isPresent() && st.get().phase() == Phase.PREPARED && crossSign && !ops.exists(crossCrt())) {
+      if (dryRun) {
+        return outcome(Phase.PREPARED, false, true, null, null, List.of(),
+            List.of("would write the cross-signed new CA to " + crossCrt()));
+      }
+      try (RunLock lock = RunLock.acquire(node.backupParent())) {
+        writeCross(first(newCrt()), first(oldCrt()), ops.read(oldKey()));
+      }
+      return outcome(Phase.PREPARED, false, false, null, null, List.of(crossCrt()),
+          List.of("next: kcert ca trust-both --ca " + ca.name() + " (on every node)"));
+    }
     if (st.isPresent() && st.get().phase() == Phase.PREPARED) {
       return outcome(Phase.PREPARED, true, dryRun, null, null, List.of(),
           List.of("the new CA is in " + newCrt() + " already; 'abort' to choose another"));
@@ -489,8 +517,15 @@ public final class Rotation {
       put(newKey(), newKeyPem, AtomicFiles.PRIVATE);
       put(newCrt(), newCertPem, AtomicFiles.PUBLIC);
       ops.delete(newCsr());
+      written.addAll(List.of(oldCrt(), oldKey(), newKey(), newCrt()));
+      if (crossSign) {
+        writeCross(Certificates.parseBundle(newCertPem, newCrt().toString()).get(0), old, oldKeyPem);
+        written.add(crossCrt());
+      } else {
+        ops.delete(crossCrt());
+      }
       writeState(new RotationState(ca.name(), Phase.PREPARED, "", List.of()));
-      written.addAll(List.of(oldCrt(), oldKey(), newKey(), newCrt(), stateFile()));
+      written.add(stateFile());
     }
     List<String> notes = new ArrayList<>();
     notes.add("next: kcert ca trust-both --ca " + ca.name() + " (on every node)");
@@ -501,6 +536,11 @@ public final class Rotation {
           + " once trust-both has published it in cluster-info");
     }
     return outcome(Phase.PREPARED, false, false, null, null, written, notes);
+  }
+
+  private void writeCross(X509Certificate neu, X509Certificate old, byte[] oldKeyPem) {
+    X509Certificate cross = CrossSign.of(neu, old, PrivateKeys.parse(oldKeyPem, oldKey().toString()), clock);
+    put(crossCrt(), Certificates.toPem(cross).getBytes(StandardCharsets.US_ASCII), AtomicFiles.PUBLIC);
   }
 
   private void checkNewCa(byte[] certPem, Path certFile, PrivateKey key, Path keyFile, X509Certificate old) {
@@ -546,6 +586,7 @@ public final class Rotation {
       if (st.phase() == target) {
         if (target == Phase.FINISHED && !dryRun) {
           ops.delete(oldKey()); // a run killed between its state and its clean-up
+          ops.delete(crossCrt());
           if (refs().stream().noneMatch(r -> norm(r.file()).equals(norm(signerCopy())))) {
             ops.delete(signerCopy());
           }
@@ -649,7 +690,7 @@ public final class Rotation {
 
   private void finishState(Phase target, Changes changes, Path backupDir) {
     if (target == Phase.NONE) {
-      for (Path p : List.of(newKey(), newCsr(), signerCopy(), oldKey(), stateFile(), newCrt(), oldCrt(),
+      for (Path p : List.of(newKey(), newCsr(), signerCopy(), oldKey(), crossCrt(), stateFile(), newCrt(), oldCrt(),
           dir().resolve(ClusterState.FILE_NAME))) {
         ops.delete(p);
       }
@@ -735,6 +776,9 @@ public final class Rotation {
     RotationState state = st;
 
     List<X509Certificate> bundle = cas.bundle(target);
+    // the cross certificate rides behind every leaf the new CA signed during reissue only
+    X509Certificate cross = ops.exists(crossCrt()) ? first(crossCrt()) : null;
+    boolean carry = target == Phase.REISSUED && cross != null;
     byte[] bundlePem = target == Phase.NONE && ops.exists(oldCrt()) ? ops.read(oldCrt()) : pem(bundle);
     X509Certificate signerCert = cas.signer(target);
     PrivateKey[] signerKey = new PrivateKey[1];
@@ -801,9 +845,16 @@ public final class Rotation {
         X509Certificate now = c;
         String signedBy = cas.signerOf(c);
         boolean wrong = !signedBy.equals(target.newSigns() ? "new" : "old") && !signedBy.equals("other");
-        if (wrong && certRef.isEmbedded()) {
-          now = resign(c, certRef.describe(), signerCert, key.get());
-          kc.replaceClientCertificate(Certificates.toPem(now).getBytes(StandardCharsets.US_ASCII));
+        if (certRef.isEmbedded()) {
+          if (wrong) {
+            now = resign(c, certRef.describe(), signerCert, key.get());
+          }
+          List<X509Certificate> held = Certificates.parseBundle(certBytes, certRef.describe());
+          List<X509Certificate> chain =
+              CrossSign.chain(held, now, cross, carry && cas.signerOf(now).equals("new"));
+          if (!chain.equals(held)) {
+            kc.replaceClientCertificate(pem(chain));
+          }
         } else if (wrong) {
           Path real = realPath(certRef.file());
           if (real.startsWith(norm(node.layout().kubeletDir())) || real.startsWith(certDir)) {
@@ -833,14 +884,18 @@ public final class Rotation {
       if (!ops.exists(crt)) {
         continue;
       }
-      X509Certificate c = first(crt);
+      List<X509Certificate> held = Certificates.parseBundle(read(crt), crt.toString());
+      X509Certificate c = held.get(0);
       X509Certificate now = c;
       String signedBy = cas.signerOf(c);
       if (!signedBy.equals("other") && !signedBy.equals(target.newSigns() ? "new" : "old")) {
         now = resign(c, crt.toString(), signerCert, key.get());
+      }
+      List<X509Certificate> chain =
+          CrossSign.chain(held, now, cross, carry && cas.signerOf(now).equals("new"));
+      if (!chain.equals(held)) {
         boolean server = e.extKeyUsages().contains(ExtendedKeyUsage.SERVER_AUTH);
-        change(server ? servers : clients, e.name(), crt,
-            Certificates.toPem(now).getBytes(StandardCharsets.US_ASCII), AtomicFiles.PUBLIC);
+        change(server ? servers : clients, e.name(), crt, pem(chain), AtomicFiles.PUBLIC);
       }
       after.put(e.name(), now);
     }
@@ -872,6 +927,7 @@ public final class Rotation {
     }
     if (target == Phase.FINISHED) {
       deleteAfter.add(oldKey());
+      deleteAfter.add(crossCrt());
     }
 
     // the CA itself: its key, then its file; the first certificate of the file signs

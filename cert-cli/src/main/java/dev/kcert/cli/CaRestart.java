@@ -3,6 +3,7 @@ package dev.kcert.cli;
 import dev.kcert.core.node.Component;
 import dev.kcert.core.node.NodeEndpoints;
 import dev.kcert.core.node.StaticPodRestarter;
+import dev.kcert.core.renewal.FileOps;
 import dev.kcert.core.rotation.NodeFiles;
 import dev.kcert.core.rotation.Outcome;
 import dev.kcert.core.rotation.Phase;
@@ -12,7 +13,10 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -52,28 +56,50 @@ final class CaRestart {
   }
 
   /**
-   * After a phase (or abort, {@link Phase#NONE}) reported {@code code}: restarts and proves, when
-   * asked; the exit code.
+   * The phase's commit hook: with {@code --restart}, the record that the phase is not proven yet
+   * is written before the phase's first file, so that no kill leaves a phase that looks proven.
    */
-  int after(int code, Rotation r, NodeFiles node, Phase phase, Outcome o, Clock clock,
-      boolean text, PrintWriter out, PrintWriter err) {
+  Rotation.Commit commit(Rotation r, NodeFiles node) {
+    if (!restart) {
+      return Rotation.Commit.NONE;
+    }
+    return (target, files) -> PhaseRestarts.begin(r, node, FileOps.system(), target, files);
+  }
+
+  /**
+   * After a phase (or abort, {@link Phase#NONE}) reported {@code code}: restarts and proves, when
+   * asked; {@code null} when nothing was to be done. Progress lines go to {@code out} in text.
+   */
+  PhaseRestarts.Result run(int code, Rotation r, NodeFiles node, Phase phase, Outcome o,
+      Clock clock, boolean text, PrintWriter out) {
     if (!restart || code != ExitCodes.OK || (o.proof() != null && !o.proof().ok())) {
-      return code;
+      return null;
     }
     if (o.dryRun()) {
-      return code; // nothing was written, so nothing to restart
+      return null; // nothing was written, so nothing to restart
+    }
+    if (phase == Phase.NONE && o.alreadyDone() && PhaseRestarts.recorded(r).isEmpty()) {
+      return null; // no rotation here, and no abort whose restarts are pending
     }
     List<Component> pods = PhaseRestarts.readers(node, o.written());
     Path backup = o.backupDir() != null ? o.backupDir()
         : node.backupParent().resolve("kcert-restart-" + clock.instant().toEpochMilli());
     StaticPodRestarter.Options options = new StaticPodRestarter.Options(
         timeout != null ? timeout : Duration.ofMinutes(5), pollInterval, Duration.ofSeconds(5), clock);
-    PhaseRestarts.Result result = PhaseRestarts.run(r, node, phase, pods, backup, options, line -> {
+    return PhaseRestarts.run(r, node, phase, pods, backup, options, line -> {
       if (text) {
         out.println(line);
         out.flush();
       }
     });
+  }
+
+  /** Reports {@code result} (text: the proven line; both: a failure on stderr); the exit code. */
+  int report(int code, PhaseRestarts.Result result, Rotation r, Phase phase, Outcome o,
+      boolean text, PrintWriter out, PrintWriter err) {
+    if (result == null) {
+      return code;
+    }
     String name = phase == Phase.NONE ? "abort" : phase.command();
     if (!result.proven()) {
       out.flush();
@@ -93,6 +119,39 @@ final class CaRestart {
       out.flush();
     }
     return code;
+  }
+
+  /** After a phase reported {@code code} in text: restarts, proves, reports; the exit code. */
+  int after(int code, Rotation r, NodeFiles node, Phase phase, Outcome o, Clock clock,
+      boolean text, PrintWriter out, PrintWriter err) {
+    return report(code, run(code, r, node, phase, o, clock, text, out), r, phase, o, text, out, err);
+  }
+
+  /** The {@code restarts} object of a phase's JSON: each component's result and the served proof. */
+  static Map<String, Object> json(PhaseRestarts.Result result) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("proven", result.proven());
+    m.put("failure", result.failure());
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (Component c : result.planned()) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("component", c.podName());
+      if (result.restarted().contains(c)) {
+        row.put("result", "restarted");
+        row.put("detail", "");
+      } else if (c == result.failed()) {
+        row.put("result", "failed");
+        row.put("detail", result.reason());
+      } else {
+        row.put("result", "not-restarted");
+        row.put("detail", result.failed() == null ? "no static pod manifest" : "after the failure of "
+            + result.failed().podName());
+      }
+      rows.add(row);
+    }
+    m.put("components", rows);
+    m.put("served", CaCommand.servedJson(result.served()));
+    return m;
   }
 
   private static Path norm(Path p) {

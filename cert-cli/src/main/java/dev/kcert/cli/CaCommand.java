@@ -569,7 +569,9 @@ public final class CaCommand {
       sortOptions = false,
       description = {
         "Shows where the rotation of a CA stands on this node, and whatever on disk contradicts"
-            + " that phase (exit 1 then). Writes nothing."
+            + " that phase (exit 1 then). Also exit 1, with the command to run: a killed command"
+            + " left its phase half-done, or a phase run with --restart is not proven yet."
+            + " Writes nothing."
       },
       footer = {"%nExamples:", "  kcert ca status", "  kcert ca status --ca etcd-ca -o json", ExitCodes.CA_HELP})
   static final class StatusCommand implements Callable<Integer> {
@@ -920,7 +922,8 @@ public final class CaCommand {
             + " kubeconfigs hold the old CA again, certificates the new CA signed are re-signed by"
             + " the old one (keys kept), the CA key is the old one, the controller manager's"
             + " signer flag points where it did; then the rotation folder is removed. Every"
-            + " replaced file is backed up first."
+            + " replaced file is backed up first. With --restart, the record of the restarts stays"
+            + " until they and the served proof pass: run abort --restart again to retry."
       },
       footer = {"%nExamples:", "  kcert ca abort --ca ca --dry-run", "  kcert ca abort --ca ca", ExitCodes.CA_HELP})
   static final class AbortCommand implements Callable<Integer> {

@@ -224,7 +224,7 @@ class CaPhaseKillIT {
       Files.writeString(f, Certificates.toPem(e.getValue()));
       files.add(f.toString());
     }
-    assertThat(i).as(what).isGreaterThan(2);
+    assertThat(i).as(what).isPositive(); // front-proxy-ca signs one leaf
     List<String> args = new ArrayList<>(List.of("verify"));
     args.addAll(files);
     String out = Openssl.ok(tmp, args.toArray(String[]::new));

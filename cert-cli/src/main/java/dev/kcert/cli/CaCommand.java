@@ -12,6 +12,7 @@ import dev.kcert.core.rotation.ClusterState;
 import dev.kcert.core.rotation.ServedTrust;
 import dev.kcert.core.rotation.ClusterTrust;
 import dev.kcert.core.rotation.Workloads;
+import dev.kcert.core.rotation.Interruption;
 import dev.kcert.core.rotation.NewCa;
 import dev.kcert.core.rotation.NodeFiles;
 import dev.kcert.core.rotation.Outcome;
@@ -256,6 +257,15 @@ public final class CaCommand {
 
   /** Prints what a phase did on the node and on the cluster side; the exit code. */
   static int report(PrintWriter out, Format format, Outcome o, CaCluster.Report cluster) {
+    return report(out, format, o, cluster, null);
+  }
+
+  /**
+   * As {@link #report(PrintWriter, Format, Outcome, CaCluster.Report)}; in JSON with the restarts
+   * and served proof of {@code --restart} ({@code null}: not asked, or nothing to restart).
+   */
+  static int report(PrintWriter out, Format format, Outcome o, CaCluster.Report cluster,
+      PhaseRestarts.Result restarts) {
     if (format == Format.json) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("ca", o.caName());
@@ -273,6 +283,9 @@ public final class CaCommand {
       m.put("notes", o.notes());
       if (cluster.json() != null) {
         m.put("cluster", cluster.json());
+      }
+      if (restarts != null) {
+        m.put("restarts", CaRestart.json(restarts));
       }
       printJson(out, "CaRotationPhase", m);
     } else {
@@ -517,8 +530,11 @@ public final class CaCommand {
       } else {
         how = new NewCa.Complete(source.complete);
       }
-      return report(spec.commandLine().getOut(), output.format,
-          target.rotation(clock(spec)).prepare(how, crossSign, dryRun));
+      Rotation r = target.rotation(clock(spec));
+      if (r.state().isEmpty()) {
+        PhaseRestarts.requireProven(r, Phase.PREPARED); // an abort whose restarts failed
+      }
+      return report(spec.commandLine().getOut(), output.format, r.prepare(how, crossSign, dryRun));
     }
   }
 
@@ -587,15 +603,48 @@ public final class CaCommand {
             return ExitCodes.ERROR;
           }
         }
-        Outcome o = r.advance(phase, dryRun);
+        Outcome o = r.advance(phase, dryRun, restart.commit(r, target.node()));
         CaCluster.Report c = o.proof() != null && !o.proof().ok()
             ? CaCluster.Report.none()
             : CaCluster.afterPhase(api, r, ClusterTrust.cas(r), phase, o, dryRun, clock(spec), err, note);
-        int code = report(spec.commandLine().getOut(), output.format, o, c);
-        return restart.after(code, r, target.node(), phase, o, api, clock(spec),
-            output.format == Format.text, spec.commandLine().getOut(), err);
+        return reportAndRestart(spec, output.format, restart, r, target.node(), phase, o, c, api);
       });
     }
+  }
+
+  /**
+   * Reports a phase and runs its restarts: in text the phase's lines come first and the restarts'
+   * progress after; in JSON the restarts run first, so that one document holds them.
+   */
+  static int reportAndRestart(CommandSpec spec, Format format, CaRestart restart, Rotation r,
+      NodeFiles node, Phase phase, Outcome o, CaCluster.Report c, ApiClient api) {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (format == Format.text) {
+      int code = report(out, format, o, c);
+      return restart.after(code, r, node, phase, o, api, clock(spec), true, out, err);
+    }
+    int ok = o.dryRun() && o.proof() != null && !o.proof().ok() ? ExitCodes.ERROR : ExitCodes.OK;
+    PhaseRestarts.Result result = restart.run(ok, r, node, phase, o, api, clock(spec), false, out);
+    int code = report(out, format, o, c, result);
+    return restart.report(code, result, r, phase, o, false, out, err);
+  }
+
+  /** The rows of the served proof, as {@code status --served -o json} and the restarts print them. */
+  static List<Map<String, Object>> servedJson(List<ServedTrust.Row> servedRows) {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (ServedTrust.Row row : servedRows) {
+      Map<String, Object> x = new LinkedHashMap<>();
+      x.put("component", row.endpoint().component().podName());
+      x.put("address", row.endpoint().address());
+      x.put("servedBy", row.servedBy());
+      x.put("counts", row.counts());
+      x.put("ok", row.ok());
+      x.put("okNext", row.okNext());
+      x.put("detail", row.detail());
+      rows.add(x);
+    }
+    return rows;
   }
 
   /** {@code kcert ca status}. */
@@ -605,7 +654,9 @@ public final class CaCommand {
       sortOptions = false,
       description = {
         "Shows where the rotation of a CA stands on this node, and whatever on disk contradicts"
-            + " that phase (exit 1 then). Writes nothing."
+            + " that phase (exit 1 then). Also exit 1, with the command to run: a killed command"
+            + " left its phase half-done, or a phase run with --restart is not proven yet."
+            + " Writes nothing."
       },
       footer = {"%nExamples:", "  kcert ca status", "  kcert ca status --ca etcd-ca -o json", ExitCodes.CA_HELP})
   static final class StatusCommand implements Callable<Integer> {
@@ -685,6 +736,12 @@ public final class CaCommand {
                   + " re-published yet: " + CaCluster.shortList(ns));
             }
           }
+          java.util.Optional<ClusterTrust.Entry> authOld =
+              ClusterTrust.extensionAuthOldOnly(entries, s.phase());
+          if (authOld.isPresent()) {
+            extensionAuth(api, authOld.get(), s, cs, clusterLines, clusterJson,
+                spec.commandLine().getErr());
+          }
           if (podsMatter && cs.trustChangedAt() != null) {
             int pods = before.stream().mapToInt(g -> g.pods().size()).sum();
             clusterLines.add("cluster: " + pods + " pod(s) started before the trust change at "
@@ -701,30 +758,34 @@ public final class CaCommand {
             TlsProbe.withTimeout(servedTimeout), clock(spec).instant());
       }
       boolean servedOk = servedRows == null || servedRows.stream().allMatch(ServedTrust.Row::ok);
-      boolean restartsPending = java.nio.file.Files.exists(PhaseRestarts.file(r));
+      java.util.Optional<PhaseRestarts.Record> record = PhaseRestarts.recorded(r);
+      boolean restartsPending = record.isPresent();
+      // the record names the phase recorded (done, not proven) or another one (started, not done)
+      boolean unprovenHere = record.isPresent() && record.get().phase() == s.phase();
+      java.util.Optional<String> interrupted = Interruption.of(r, target.node());
       if (output.format == Format.json) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("ca", s.caName());
         m.put("phase", s.phase().command());
         m.put("proven", s.problems().isEmpty());
         if (servedRows != null) {
-          List<Map<String, Object>> rows = new ArrayList<>();
-          for (ServedTrust.Row row : servedRows) {
-            Map<String, Object> x = new LinkedHashMap<>();
-            x.put("component", row.endpoint().component().podName());
-            x.put("address", row.endpoint().address());
-            x.put("servedBy", row.servedBy());
-            x.put("counts", row.counts());
-            x.put("ok", row.ok());
-            x.put("okNext", row.okNext());
-            x.put("detail", row.detail());
-            rows.add(x);
-          }
-          m.put("served", rows);
+          m.put("served", servedJson(servedRows));
         }
         m.put("problems", s.problems());
+        m.put("interrupted", interrupted.orElse(null));
         m.put("restartsPending", restartsPending
-            ? PhaseRestarts.pending(r).stream().map(c -> c.podName()).toList() : null);
+            ? record.get().pods().stream().map(c -> c.podName()).toList() : null);
+        if (record.isPresent()) {
+          Map<String, Object> u = new LinkedHashMap<>();
+          u.put("phase", record.get().command());
+          u.put("phaseDone", unprovenHere);
+          u.put("pods", record.get().pods().stream().map(c -> c.podName()).toList());
+          u.put("file", PhaseRestarts.file(r).toString());
+          u.put("retry", "kcert ca " + record.get().command() + " --ca " + s.caName() + " --restart");
+          m.put("unproven", u);
+        } else {
+          m.put("unproven", null);
+        }
         m.put("next", next);
         m.put("places", placesJson(s.places()));
         if (clusterJson != null || cs.pending() != null) {
@@ -739,9 +800,15 @@ public final class CaCommand {
         out.println(s.caName() + ": phase " + s.phase().command()
             + (s.problems().isEmpty() ? ", proven on disk" : ", NOT proven on disk:"));
         s.problems().forEach(p -> out.println("  " + p));
-        if (restartsPending) {
+        interrupted.ifPresent(i -> out.println("  " + i));
+        if (unprovenHere) {
           out.println("  NOT proven by its restarts and served proof yet: run kcert ca "
-              + s.phase().command() + " --ca " + s.caName() + " --restart again");
+              + record.get().command() + " --ca " + s.caName() + " --restart again");
+        } else if (restartsPending) {
+          out.println("  " + record.get().command() + " was started with --restart and did not"
+              + " complete (" + PhaseRestarts.file(r) + "): run kcert ca " + record.get().command()
+              + " --ca " + s.caName() + " --restart again"
+              + (record.get().phase() == Phase.NONE ? "" : ", or kcert ca abort --ca " + s.caName()));
         }
         if (servedRows != null) {
           String now = s.phase().command().toUpperCase();
@@ -771,8 +838,44 @@ public final class CaCommand {
         }
         out.flush();
       }
-      return s.problems().isEmpty() && servedOk && !restartsPending ? ExitCodes.OK : ExitCodes.ERROR;
+      return s.problems().isEmpty() && servedOk && !restartsPending && interrupted.isEmpty()
+          ? ExitCodes.OK : ExitCodes.ERROR;
     }
+  }
+
+  /**
+   * The lines for {@code extension-apiserver-authentication} holding the old CA alone although
+   * the phase needs the new one: kcert never writes it (every kube-apiserver publishes it from its
+   * flags, merged with what it holds), so status says whether the API servers restarted since the
+   * trust change and what that means.
+   */
+  static void extensionAuth(ApiClient api, ClusterTrust.Entry e, Rotation.Status s, ClusterState cs,
+      List<String> lines, Map<String, Object> json, PrintWriter err) {
+    String flag = s.caName().equals("ca") ? "--client-ca-file" : "--requestheader-client-ca-file";
+    Boolean restarted = null;
+    if (cs.trustChangedAt() != null) {
+      try {
+        restarted = ClusterTrust.apiServersStartedSince(api, cs.trustChangedAt()).orElse(null);
+      } catch (ApiClient.Unreachable u) {
+        CaCluster.warnUnreachable(err, api, u, "the kube-apiserver pods are not checked");
+      }
+    }
+    if (Boolean.TRUE.equals(restarted)) {
+      lines.add("cluster: " + e.where() + " still holds the old CA alone although every"
+          + " kube-apiserver pod started after the trust change at " + cs.trustChangedAt()
+          + ": an API server runs with an old-only " + flag + " (kcert ca status on each"
+          + " control-plane node), and extension API servers reject clients of the new CA");
+    } else {
+      lines.add("cluster: " + e.where() + " holds the old CA alone: kcert does not write it; every"
+          + " kube-apiserver publishes it from " + flag + " once it restarts with the "
+          + s.phase().command() + " bundle (kcert ca " + s.phase().command() + " --ca " + s.caName()
+          + " --restart restarts this node's)");
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("place", e.where());
+    m.put("trust", e.trust().text());
+    m.put("apiServersRestarted", restarted);
+    json.put("extensionAuthenticationOldOnly", m);
   }
 
   /** {@code kcert ca workloads}. */
@@ -917,7 +1020,8 @@ public final class CaCommand {
             + " kubeconfigs hold the old CA again, certificates the new CA signed are re-signed by"
             + " the old one (keys kept), the CA key is the old one, the controller manager's"
             + " signer flag points where it did; then the rotation folder is removed. Every"
-            + " replaced file is backed up first."
+            + " replaced file is backed up first. With --restart, the record of the restarts stays"
+            + " until they and the served proof pass: run abort --restart again to retry."
       },
       footer = {"%nExamples:", "  kcert ca abort --ca ca --dry-run", "  kcert ca abort --ca ca", ExitCodes.CA_HELP})
   static final class AbortCommand implements Callable<Integer> {
@@ -954,17 +1058,15 @@ public final class CaCommand {
       ApiClient api = r.phase() == Phase.NONE ? null : cluster.client(target.dirs);
       ClusterTrust.CaPair cas = api == null ? null : ClusterTrust.cas(r); // before abort removes it
       return lease.around(api, r.caName() + " abort", dryRun, clock(spec), spec.commandLine().getErr(), note -> {
-        Outcome o = r.abort(dryRun);
+        Outcome o = r.abort(dryRun, restart.commit(r, target.node()));
         CaCluster.Report c = api == null || (o.proof() != null && !o.proof().ok())
             ? CaCluster.Report.none()
             : CaCluster.afterPhase(api, r, cas, Phase.NONE, o, dryRun, clock(spec),
                 spec.commandLine().getErr(), note);
-        if (!o.dryRun()) {
-          PhaseRestarts.clear(r);
+        if (!o.dryRun() && !restart.restart) {
+          PhaseRestarts.clear(r); // with --restart, the record goes once the restarts are proven
         }
-        int code = report(spec.commandLine().getOut(), output.format, o, c);
-        return restart.after(code, r, target.node(), Phase.NONE, o, api, clock(spec),
-            output.format == Format.text, spec.commandLine().getOut(), spec.commandLine().getErr());
+        return reportAndRestart(spec, output.format, restart, r, target.node(), Phase.NONE, o, c, api);
       });
     }
   }

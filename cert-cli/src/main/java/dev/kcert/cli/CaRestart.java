@@ -5,6 +5,7 @@ import dev.kcert.core.model.Catalogue;
 import dev.kcert.core.node.Component;
 import dev.kcert.core.node.NodeEndpoints;
 import dev.kcert.core.node.StaticPodRestarter;
+import dev.kcert.core.renewal.FileOps;
 import dev.kcert.core.rotation.NodeFiles;
 import dev.kcert.core.rotation.Outcome;
 import dev.kcert.core.rotation.Phase;
@@ -17,7 +18,10 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -70,16 +74,37 @@ final class CaRestart {
   }
 
   /**
-   * After a phase (or abort, {@link Phase#NONE}) reported {@code code}: restarts and proves, when
-   * asked; the exit code.
+   * The phase's commit hook: with {@code --restart}, the record that the phase is not proven yet
+   * is written before the phase's first file (the kubelet in it when the phase writes what the
+   * kubelet reads), so that no kill leaves a phase that looks proven.
    */
-  int after(int code, Rotation r, NodeFiles node, Phase phase, Outcome o, ApiClient api,
-      Clock clock, boolean text, PrintWriter out, PrintWriter err) {
+  Rotation.Commit commit(Rotation r, NodeFiles node) {
+    if (!restart) {
+      return Rotation.Commit.NONE;
+    }
+    return (target, files) -> {
+      PhaseRestarts.begin(r, node, FileOps.system(), target, files);
+      if (target != Phase.NONE && kubeletReads(node, List.copyOf(files))) {
+        PhaseRestarts.markPending(r, target, List.of(Component.KUBELET));
+      }
+    };
+  }
+
+  /**
+   * After a phase (or abort, {@link Phase#NONE}) reported {@code code}: restarts the static pods
+   * and proves what they serve, then restarts the kubelet when the phase changed what it reads;
+   * {@code null} when nothing was to be done. Progress lines go to {@code out} in text.
+   */
+  PhaseRestarts.Result run(int code, Rotation r, NodeFiles node, Phase phase, Outcome o,
+      ApiClient api, Clock clock, boolean text, PrintWriter out) {
     if (!restart || code != ExitCodes.OK || (o.proof() != null && !o.proof().ok())) {
-      return code;
+      return null;
     }
     if (o.dryRun()) {
-      return code; // nothing was written, so nothing to restart
+      return null; // nothing was written, so nothing to restart
+    }
+    if (phase == Phase.NONE && o.alreadyDone() && PhaseRestarts.recorded(r).isEmpty()) {
+      return null; // no rotation here, and no abort whose restarts are pending
     }
     boolean kubelet = PhaseRestarts.pending(r).contains(Component.KUBELET)
         || kubeletReads(node, o.written());
@@ -94,13 +119,29 @@ final class CaRestart {
         out.flush();
       }
     });
-    String name = phase == Phase.NONE ? "abort" : phase.command();
-    if (result.proven() && kubelet) {
-      String failed = restartKubelet(r, phase, api, kubeletNode(node), clock, text, out);
-      if (failed != null) {
-        result = new PhaseRestarts.Result(result.restarted(), result.served(), failed);
-      }
+    if (!result.proven() || !kubelet) {
+      return result;
     }
+    List<Component> planned = new ArrayList<>(result.planned());
+    if (!planned.contains(Component.KUBELET)) {
+      planned.add(Component.KUBELET);
+    }
+    String failed = restartKubelet(r, phase, api, kubeletNode(node), clock, text, out);
+    List<Component> restarted = new ArrayList<>(result.restarted());
+    if (failed == null) {
+      restarted.add(Component.KUBELET);
+    }
+    return new PhaseRestarts.Result(planned, restarted, failed == null ? null : Component.KUBELET,
+        failed, result.served(), failed);
+  }
+
+  /** Reports {@code result} (text: the proven line; both: a failure on stderr); the exit code. */
+  int report(int code, PhaseRestarts.Result result, Rotation r, Phase phase, Outcome o,
+      boolean text, PrintWriter out, PrintWriter err) {
+    if (result == null) {
+      return code;
+    }
+    String name = phase == Phase.NONE ? "abort" : phase.command();
     if (!result.proven()) {
       out.flush();
       err.println("error: " + result.failure());
@@ -108,13 +149,19 @@ final class CaRestart {
       return ExitCodes.ERROR;
     }
     if (text) {
+      List<String> names = result.restarted().stream().map(Component::podName).toList();
       out.println(r.caName() + ": " + name + " proven: "
-          + (result.restarted().isEmpty() ? "no static pod needed a restart"
-              : "restarted " + RenewOutput.join(result.restarted().stream().map(Component::podName).toList()))
+          + (names.isEmpty() ? "no static pod needed a restart" : "restarted " + RenewOutput.join(names))
           + "; every port of this CA serves a certificate the " + name + " bundle accepts");
       out.flush();
     }
     return code;
+  }
+
+  /** After a phase reported {@code code} in text: restarts, proves, reports; the exit code. */
+  int after(int code, Rotation r, NodeFiles node, Phase phase, Outcome o, ApiClient api,
+      Clock clock, boolean text, PrintWriter out, PrintWriter err) {
+    return report(code, run(code, r, node, phase, o, api, clock, text, out), r, phase, o, text, out, err);
   }
 
   /**
@@ -200,6 +247,33 @@ final class CaRestart {
     } catch (RuntimeException e) {
       return null;
     }
+  }
+
+  /** The {@code restarts} object of a phase's JSON: each component's result and the served proof. */
+  static Map<String, Object> json(PhaseRestarts.Result result) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("proven", result.proven());
+    m.put("failure", result.failure());
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (Component c : result.planned()) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("component", c.podName());
+      if (result.restarted().contains(c)) {
+        row.put("result", "restarted");
+        row.put("detail", "");
+      } else if (c == result.failed()) {
+        row.put("result", "failed");
+        row.put("detail", result.reason());
+      } else {
+        row.put("result", "not-restarted");
+        row.put("detail", result.failed() == null ? "no static pod manifest" : "after the failure of "
+            + result.failed().podName());
+      }
+      rows.add(row);
+    }
+    m.put("components", rows);
+    m.put("served", CaCommand.servedJson(result.served()));
+    return m;
   }
 
   private static Path norm(Path p) {

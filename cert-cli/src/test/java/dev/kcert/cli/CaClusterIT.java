@@ -264,13 +264,16 @@ class CaClusterIT {
         .containsPattern("\nmutating-webhook +policy/b.policy.example +old-only +other,old\n")
         .containsPattern("\napiservice +v1beta1.metrics.k8s.io +old-only +old\n")
         .containsPattern("\ncrd-conversion +widgets.example.com +old-only +old\n")
+        // reported even when absent (a row, never written by kcert)
+        .containsPattern("\nextension-apiserver-authentication +kube-system/extension-apiserver-"
+            + "authentication/client-ca-file +missing +no such ConfigMap\n")
         .doesNotContain("theirs") // a webhook that trusts another CA only is not this rotation's
         .doesNotContain("opaque");
 
     JsonNode doc = JSON.readTree(ca("plan", "-o", "json").out());
     JsonNode cluster = doc.path("cluster");
     assertThat(cluster.path("reachable").asBoolean()).isTrue();
-    assertThat(cluster.path("places")).hasSize(8);
+    assertThat(cluster.path("places")).hasSize(9);
     JsonNode first = cluster.path("places").get(0);
     assertThat(first.path("kind").asText()).isEqualTo("cluster-info");
     assertThat(first.path("namespace").asText()).isEqualTo("kube-public");
@@ -346,6 +349,78 @@ class CaClusterIT {
     assertThat(published).containsExactly(neu);
     assertThat(fin.out()).contains("join commands now need --discovery-token-ca-cert-hash "
         + Rotation.discoveryHash(published.get(0)) + "\n");
+  }
+
+  private static final String EXTENSION_AUTH =
+      "/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication";
+
+  private void extensionAuth(String clientCas, String requestHeaderCas) {
+    create(CONFIGMAPS, "kube-system", "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+        + "{\"name\":\"extension-apiserver-authentication\",\"namespace\":\"kube-system\"},\"data\":"
+        + "{\"client-ca-file\":" + q(clientCas) + ",\"requestheader-client-ca-file\":"
+        + q(requestHeaderCas) + ",\"requestheader-username-headers\":\"[\\\"X-Remote-User\\\"]\"}}");
+  }
+
+  @Test
+  void extensionApiserverAuthenticationIsInventoriedNeverWrittenAndStatusSaysWhenItLags() throws Exception {
+    seed();
+    extensionAuth(pem(oldCa), pem(otherCa));
+    assertThat(ca("prepare", "--key-algorithm", "ECDSA-P256").code()).isZero();
+    X509Certificate neu = newCa();
+
+    Cli.Run plan = ca("plan");
+    assertThat(plan.code()).as(plan.err()).isZero();
+    assertThat(plan.out()).containsPattern("\nextension-apiserver-authentication +kube-system/"
+        + "extension-apiserver-authentication/client-ca-file +old-only +old\n");
+    Cli.Run frontProxy = ca("plan", "--ca", "front-proxy-ca", "-o", "json");
+    assertThat(frontProxy.code()).as(frontProxy.err()).isZero();
+    JsonNode row = null;
+    for (JsonNode p : JSON.readTree(frontProxy.out()).path("cluster").path("places")) {
+      if (p.path("kind").asText().equals("extension-apiserver-authentication")) {
+        row = p;
+      }
+    }
+    assertThat(row).isNotNull();
+    assertThat(row.path("name").asText()).isEqualTo("extension-apiserver-authentication/requestheader-client-ca-file");
+    assertThat(row.path("trust").asText()).isEqualTo("old-only");
+
+    assertThat(ca("trust-both").code()).isZero();
+    // never written by kcert: the API servers publish it
+    assertThat(get(EXTENSION_AUTH).path("data").path("client-ca-file").asText()).isEqualTo(pem(oldCa));
+    Cli.Run status = ca("status");
+    assertThat(status.out())
+        .contains("  extension-apiserver-authentication kube-system/extension-apiserver-authentication/"
+            + "client-ca-file (holds old)\n")
+        .contains("cluster: kube-system/extension-apiserver-authentication/client-ca-file holds the old"
+            + " CA alone: kcert does not write it; every kube-apiserver publishes it from"
+            + " --client-ca-file once it restarts with the trust-both bundle (kcert ca trust-both --ca ca"
+            + " --restart restarts this node's)\n");
+
+    // the API server restarted after the trust change, and the ConfigMap still holds the old CA alone
+    pod("kube-system", "kube-apiserver-cp-1", Cli.NOW.plus(Duration.ofMinutes(5)), "Node", "cp-1");
+    Cli.Run lagging = ca("status");
+    assertThat(lagging.out()).contains("cluster: kube-system/extension-apiserver-authentication/"
+        + "client-ca-file still holds the old CA alone although every kube-apiserver pod started after"
+        + " the trust change at " + Cli.NOW + ": an API server runs with an old-only --client-ca-file");
+    JsonNode json = JSON.readTree(ca("status", "-o", "json").out()).path("cluster");
+    assertThat(json.path("extensionAuthenticationOldOnly").path("apiServersRestarted").asBoolean()).isTrue();
+    assertThat(json.path("behind").toString()).contains("extension-apiserver-authentication");
+
+    // the API servers merge the bundle into it: no longer behind
+    client.genericKubernetesResources(CONFIGMAPS).inNamespace("kube-system")
+        .withName("extension-apiserver-authentication").delete();
+    extensionAuth(pem(oldCa, neu), pem(otherCa));
+    Cli.Run caughtUp = ca("status");
+    assertThat(caughtUp.out()).doesNotContain("extension-apiserver-authentication/client-ca-file (holds")
+        .doesNotContain("holds the old CA alone");
+    JsonNode places = JSON.readTree(ca("status", "-o", "json").out()).path("cluster").path("places");
+    boolean both = false;
+    for (JsonNode p : places) {
+      if (p.path("kind").asText().equals("extension-apiserver-authentication")) {
+        both = p.path("trust").asText().equals("both");
+      }
+    }
+    assertThat(both).isTrue();
   }
 
   @Test

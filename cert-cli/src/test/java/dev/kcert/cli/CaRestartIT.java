@@ -171,6 +171,95 @@ class CaRestartIT {
   }
 
   @Test
+  void anAbortWhoseRestartFailsIsRetriedByAbortRestart() throws Exception {
+    assertThat(ca("prepare", "ca").code()).isZero();
+    assertThat(ca("trust-both", "ca", "--restart").code()).isZero();
+    assertThat(ca("reissue", "ca", "--restart").code()).isZero();
+    node.kubelet().failNextStarts(Component.KUBE_APISERVER, 1);
+    Cli.Run a = ca("abort", "ca", "--restart", "--restart-timeout", "3s");
+    assertThat(a.code()).as(a.out() + a.err()).isEqualTo(ExitCodes.ERROR);
+    assertThat(a.err().lines()).hasSize(1);
+    assertThat(a.err()).startsWith("error: ca: abort is not proven: kube-apiserver did not come back"
+        + " within 3s after its restart");
+    Path record = etc.resolve("pki/kcert-rotation/ca/restarts");
+    assertThat(record).exists();
+    assertThat(etc.resolve("pki/kcert-rotation/ca/state")).doesNotExist();
+
+    Cli.Run status = ca("status", "ca");
+    assertThat(status.code()).isEqualTo(ExitCodes.ERROR);
+    assertThat(status.out()).contains("NOT proven by its restarts and served proof yet: run kcert ca"
+        + " abort --ca ca --restart again");
+    Cli.Run prepare = ca("prepare", "ca");
+    assertThat(prepare.code()).isEqualTo(ExitCodes.ERROR);
+    assertThat(prepare.err()).isEqualTo("error: ca: abort is not proven (its restarts or served proof"
+        + " failed; " + record + "), so prepare will not start: run kcert ca abort --ca ca --restart again\n");
+
+    node.kubelet().clearEvents();
+    Cli.Run again = ca("abort", "ca", "--restart");
+    assertThat(again.code()).as(again.out() + again.err()).isZero();
+    assertThat(again.out()).startsWith("ca: abort is done already; nothing was written\n")
+        .contains("ca: abort proven: restarted kube-apiserver, kube-controller-manager and"
+            + " kube-scheduler;");
+    assertThat(node.kubelet().starts()).containsExactly("kube-apiserver", "kube-controller-manager",
+        "kube-scheduler");
+    assertThat(record).doesNotExist();
+    assertThat(served("ca")).allSatisfy(row -> assertThat(row.get("servedBy").asText()).isEqualTo("old"));
+    assertThat(ca("status", "ca").code()).isZero();
+    assertThat(ca("prepare", "ca").code()).isZero();
+  }
+
+  @Test
+  void jsonCarriesEachRestartAndTheServedProofAndStatusTheUnprovenRecord() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    assertThat(ca("prepare", "etcd-ca").code()).isZero();
+    Cli.Run ok = ca("trust-both", "etcd-ca", "--restart", "-o", "json");
+    assertThat(ok.code()).as(ok.out() + ok.err()).isZero();
+    JsonNode doc = json.readTree(ok.out());
+    assertThat(doc.get("kind").asText()).isEqualTo("CaRotationPhase");
+    JsonNode restarts = doc.get("restarts");
+    assertThat(restarts.get("proven").asBoolean()).isTrue();
+    assertThat(restarts.get("failure").isNull()).isTrue();
+    assertThat(restarts.get("components").toString()).isEqualTo("[{\"component\":\"etcd\","
+        + "\"result\":\"restarted\",\"detail\":\"\"},{\"component\":\"kube-apiserver\","
+        + "\"result\":\"restarted\",\"detail\":\"\"}]");
+    List<JsonNode> counted = new ArrayList<>();
+    restarts.get("served").forEach(r -> {
+      if (r.get("counts").asBoolean()) {
+        counted.add(r);
+      }
+    });
+    assertThat(counted).isNotEmpty().allSatisfy(r -> assertThat(r.get("ok").asBoolean()).isTrue());
+
+    node.kubelet().failNextStarts(Component.KUBE_APISERVER, 1);
+    Cli.Run failed = ca("reissue", "etcd-ca", "--restart", "--restart-timeout", "3s", "-o", "json");
+    assertThat(failed.code()).isEqualTo(ExitCodes.ERROR);
+    assertThat(failed.err().lines()).hasSize(1);
+    JsonNode f = json.readTree(failed.out()).get("restarts");
+    assertThat(f.get("proven").asBoolean()).isFalse();
+    assertThat(f.get("failure").asText()).startsWith("etcd-ca: reissue is not proven: kube-apiserver");
+    assertThat(f.get("components").get(0).get("result").asText()).isEqualTo("restarted");
+    assertThat(f.get("components").get(1).get("component").asText()).isEqualTo("kube-apiserver");
+    assertThat(f.get("components").get(1).get("result").asText()).isEqualTo("failed");
+    assertThat(f.get("components").get(1).get("detail").asText()).contains("did not come back within 3s");
+    assertThat(f.get("served")).isEmpty();
+
+    Cli.Run status = ca("status", "etcd-ca", "-o", "json");
+    assertThat(status.code()).isEqualTo(ExitCodes.ERROR);
+    JsonNode u = json.readTree(status.out()).get("unproven");
+    assertThat(u.get("phase").asText()).isEqualTo("reissue");
+    assertThat(u.get("phaseDone").asBoolean()).isTrue();
+    assertThat(u.get("pods").toString()).isEqualTo("[\"etcd\",\"kube-apiserver\"]");
+    assertThat(u.get("retry").asText()).isEqualTo("kcert ca reissue --ca etcd-ca --restart");
+
+    Cli.Run retried = ca("reissue", "etcd-ca", "--restart", "-o", "json");
+    assertThat(retried.code()).as(retried.out() + retried.err()).isZero();
+    JsonNode r = json.readTree(retried.out());
+    assertThat(r.get("alreadyDone").asBoolean()).isTrue();
+    assertThat(r.get("restarts").get("proven").asBoolean()).isTrue();
+    assertThat(json.readTree(ca("status", "etcd-ca", "-o", "json").out()).get("unproven").isNull()).isTrue();
+  }
+
+  @Test
   void restartTimeoutWithoutRestartIsBadUsage() {
     assertThat(ca("prepare", "ca").code()).isZero();
     Cli.Run r = ca("trust-both", "ca", "--restart-timeout", "3s");

@@ -30,6 +30,12 @@ import org.yaml.snakeyaml.error.YAMLException;
  *       Secrets ({@code kubernetes.io/service-account-token}, {@code data.ca.crt}): published by
  *       kube-controller-manager from its {@code --root-ca-file}; kcert only reads them and lists
  *       the namespaces still behind ({@code ca} only).
+ *   <li>{@code kube-system/extension-apiserver-authentication}, keys {@code client-ca-file}
+ *       ({@code ca}) and {@code requestheader-client-ca-file} ({@code front-proxy-ca}): published
+ *       by every kube-apiserver from its {@code --client-ca-file} and {@code
+ *       --requestheader-client-ca-file}, merged with what the ConfigMap holds (a CA leaves it only
+ *       once expired); extension API servers read it. kcert only reads it: from {@code trust-both}
+ *       on it must hold the new CA, which it does once the API servers restarted with the bundle.
  *   <li>{@code caBundle}s of MutatingWebhookConfigurations, ValidatingWebhookConfigurations,
  *       APIServices and CRD conversion webhooks: those that hold the CA being rotated get the new
  *       one beside it at {@code trust-both}, lose the old one at {@code trust-new}; a bundle that
@@ -52,6 +58,7 @@ public final class ClusterTrust {
   public static final String VALIDATING = "validating-webhook";
   public static final String API_SERVICE = "apiservice";
   public static final String CRD = "crd-conversion";
+  public static final String EXTENSION_AUTH = "extension-apiserver-authentication";
 
   static final String CLUSTER_INFO_PATH = "/api/v1/namespaces/kube-public/configmaps/cluster-info";
   static final String ROOT_CA_PATH =
@@ -64,6 +71,12 @@ public final class ClusterTrust {
       "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations";
   static final String API_SERVICES_PATH = "/apis/apiregistration.k8s.io/v1/apiservices";
   static final String CRDS_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+  static final String EXTENSION_AUTH_PATH =
+      "/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication";
+
+  /** The key of {@code extension-apiserver-authentication} that holds each CA; none for etcd-ca. */
+  static final Map<String, String> EXTENSION_AUTH_KEYS =
+      Map.of("ca", "client-ca-file", "front-proxy-ca", "requestheader-client-ca-file");
 
   private ClusterTrust() {}
 
@@ -114,6 +127,17 @@ public final class ClusterTrust {
     for (Target t : targets(api, caName, cas)) {
       rows.add(t.entry);
     }
+    String authKey = EXTENSION_AUTH_KEYS.get(caName);
+    if (authKey != null) {
+      JsonNode cm = api.getJson(EXTENSION_AUTH_PATH);
+      if (cm == null) {
+        rows.add(new Entry(EXTENSION_AUTH, "kube-system", "extension-apiserver-authentication/"
+            + authKey, Place.Trust.MISSING, "no such ConfigMap"));
+      } else {
+        rows.add(entry(EXTENSION_AUTH, cm, "extension-apiserver-authentication/" + authKey,
+            text(cm.path("data").path(authKey)), cas));
+      }
+    }
     if (isClusterCa(caName)) {
       JsonNode cms = list(api, ROOT_CA_PATH);
       for (JsonNode cm : cms.path("items")) {
@@ -149,11 +173,66 @@ public final class ClusterTrust {
     };
     List<String> out = new ArrayList<>();
     for (Entry e : entries) {
+      if (e.kind().equals(EXTENSION_AUTH)) {
+        if (!extensionAuthHolds(e, phase)) {
+          out.add(e.kind() + " " + e.where() + " (holds " + e.detail() + ")");
+        }
+        continue;
+      }
       if ((published(e) || e.trust() != Place.Trust.OTHER) && e.trust() != expected) {
         out.add(e.kind() + " " + e.where() + " (holds " + e.detail() + ")");
       }
     }
     return out;
+  }
+
+  /**
+   * Whether {@code extension-apiserver-authentication} holds what {@code phase} needs: the old CA
+   * before {@code trust-both}, the new one from then on. The API servers merge what they publish
+   * with what it holds, so the other CA may stay beside it; that is not behind.
+   */
+  static boolean extensionAuthHolds(Entry e, Phase phase) {
+    boolean newNeeded = phase.ordinal() >= Phase.TRUST_BOTH.ordinal();
+    return switch (e.trust()) {
+      case BOTH -> true;
+      case OLD_ONLY -> !newNeeded;
+      case NEW_ONLY -> newNeeded;
+      case MISSING -> true; // nothing to judge: the row says it is missing
+      default -> false;
+    };
+  }
+
+  /**
+   * Whether every kube-apiserver static pod ({@code kube-system/kube-apiserver-<node>}) started at
+   * or after {@code since} (judged as {@link Workloads} judges pods); empty when none is listed.
+   */
+  public static java.util.Optional<Boolean> apiServersStartedSince(ApiClient api, java.time.Instant since)
+      throws ApiClient.Unreachable {
+    JsonNode pods = list(api, "/api/v1/namespaces/kube-system/pods");
+    boolean any = false;
+    boolean all = true;
+    for (JsonNode pod : pods.path("items")) {
+      if (!pod.path("metadata").path("name").asText("").startsWith("kube-apiserver-")) {
+        continue;
+      }
+      any = true;
+      java.time.Instant started = Workloads.started(pod);
+      if (started == null || started.isBefore(since)) {
+        all = false;
+      }
+    }
+    return any ? java.util.Optional.of(all) : java.util.Optional.empty();
+  }
+
+  /**
+   * The {@code extension-apiserver-authentication} row that holds the old CA alone although the
+   * phase needs the new one: the API servers that published it run with the old bundle.
+   */
+  public static java.util.Optional<Entry> extensionAuthOldOnly(List<Entry> entries, Phase phase) {
+    return entries.stream()
+        .filter(e -> e.kind().equals(EXTENSION_AUTH) && e.trust() == Place.Trust.OLD_ONLY
+            && !extensionAuthHolds(e, phase))
+        .findFirst();
   }
 
   private static boolean published(Entry e) {

@@ -9,6 +9,7 @@ import dev.kcert.core.node.StaticPodManifest;
 import dev.kcert.core.node.StaticPodRestarter;
 import dev.kcert.core.node.TlsProbe;
 import dev.kcert.core.pki.AtomicFiles;
+import dev.kcert.core.renewal.FileOps;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,9 +36,14 @@ import java.util.function.Consumer;
  *
  * <p>A static pod reads a file when its manifest was written by the phase or names a written file
  * in one of its flags (a trust file, a certificate, a kubeconfig, the signer copy). Until the phase
- * is proven, {@code <rotation folder>/restarts} names the phase and the pods still to restart; the
- * next phase refuses while it is there, and running the phase again with {@code --restart} retries
- * (the phase's files are in place already, so only the restarts and the proof run).
+ * is proven, {@code <rotation folder>/restarts} names the phase and the pods still to restart. It
+ * is written as part of the phase's commit, before the phase's first file ({@link #begin}), so a
+ * process killed anywhere after that leaves it: when it names the phase the state records, that
+ * phase is done but not proven and the next phase refuses; when it names another phase, that
+ * phase was started and did not complete. Running the phase again with {@code --restart} retries
+ * (the phase's files are in place already, so only the restarts and the proof run). Abort keeps
+ * its record in the otherwise emptied rotation folder, so {@code abort --restart} can be retried
+ * too; {@code prepare} refuses while it is there.
  *
  * <p>What the input can influence: the manifests name the files and ports (the restarter writes
  * only their annotation); a port's answer is judged by its signature and dates alone. A failed gate
@@ -51,18 +57,38 @@ public final class PhaseRestarts {
   /**
    * What the restarts and the proof found.
    *
-   * @param restarted the static pods restarted, in order
+   * @param planned the static pods to restart (the phase's and those pending from a try before)
+   * @param restarted the static pods restarted and back, in order
+   * @param failed the static pod that did not come back, or {@code null}
+   * @param reason why it did not, or {@code null}
    * @param served the served proof's rows; empty when a restart failed first
    * @param failure one line naming the component that failed, or {@code null} when proven
    */
-  public record Result(List<Component> restarted, List<ServedTrust.Row> served, String failure) {
+  public record Result(List<Component> planned, List<Component> restarted, Component failed,
+      String reason, List<ServedTrust.Row> served, String failure) {
     public Result {
+      planned = List.copyOf(planned);
       restarted = List.copyOf(restarted);
       served = List.copyOf(served);
     }
 
     public boolean proven() {
       return failure == null;
+    }
+  }
+
+  /**
+   * The record: which phase ({@link Phase#NONE} for abort) and which static pods are still to
+   * restart before it is proven.
+   */
+  public record Record(Phase phase, List<Component> pods) {
+    public Record {
+      pods = List.copyOf(pods);
+    }
+
+    /** The command that runs the phase again ({@code trust-both}, {@code abort}). */
+    public String command() {
+      return label(phase);
     }
   }
 
@@ -107,34 +133,55 @@ public final class PhaseRestarts {
     return new ArrayList<>(hit);
   }
 
-  /** The pods recorded as still to restart for the rotation's phase; empty when it is proven. */
-  public static List<Component> pending(Rotation r) {
+  /** The record, when there is one. */
+  public static java.util.Optional<Record> recorded(Rotation r) {
     Path f = file(r);
     if (!Files.exists(f)) {
-      return List.of();
+      return java.util.Optional.empty();
     }
     List<Component> pods = new ArrayList<>();
+    Phase phase = null;
     try {
       for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
         if (line.startsWith("pod\t")) {
           Component c = Component.byPodName(line.substring(4))
               .orElseThrow(() -> KcertException.about(f, "names an unknown static pod: " + line.substring(4)));
           pods.add(c);
+        } else if (line.startsWith("phase\t")) {
+          try {
+            String name = line.substring(6);
+            phase = name.equals("abort") ? Phase.NONE : Phase.ofCommand(name);
+          } catch (IllegalArgumentException e) {
+            throw KcertException.about(f, "names an unknown phase: " + line.substring(6), e);
+          }
         }
       }
     } catch (IOException e) {
       throw KcertException.about(f, "cannot read: " + KcertException.oneLine(e), e);
     }
-    return pods;
+    if (phase == null) {
+      throw KcertException.about(f, "names no phase");
+    }
+    return java.util.Optional.of(new Record(phase, pods));
   }
 
-  /** Refuses when the rotation's phase was entered with {@code --restart} and is not proven. */
+  /** The pods recorded as still to restart; empty when there is no record. */
+  public static List<Component> pending(Rotation r) {
+    return recorded(r).map(Record::pods).orElse(List.of());
+  }
+
+  /**
+   * Refuses when the phase the rotation is at (abort, when no rotation is recorded) was entered
+   * with {@code --restart} and is not proven. A record of another phase is a run of that phase
+   * that did not complete: running that phase again is what it asks for.
+   */
   public static void requireProven(Rotation r, Phase next) {
-    if (Files.exists(file(r))) {
-      Phase at = r.phase();
-      throw new KcertException(r.caName() + ": phase " + at.command() + " is not proven (its"
-          + " restarts or served proof failed; " + file(r) + "), so " + next.command()
-          + " will not start: run kcert ca " + at.command() + " --ca " + r.caName()
+    java.util.Optional<Record> rec = recorded(r);
+    Phase at = r.phase();
+    if (rec.isPresent() && rec.get().phase() == at) {
+      throw new KcertException(r.caName() + ": " + (at == Phase.NONE ? "abort" : "phase " + at.command())
+          + " is not proven (its restarts or served proof failed; " + file(r) + "), so "
+          + next.command() + " will not start: run kcert ca " + label(at) + " --ca " + r.caName()
           + " --restart again");
     }
   }
@@ -149,7 +196,21 @@ public final class PhaseRestarts {
     write(r, phase, all);
   }
 
-  /** Forgets the record (abort removes the rotation). */
+  /**
+   * Writes the record of {@code phase} before it writes {@code files}: the pods that read them,
+   * with those still pending from an earlier try of the same phase. Written through {@code ops}
+   * (a flushed temporary file renamed over the old record).
+   */
+  public static void begin(Rotation r, NodeFiles node, FileOps ops, Phase phase, Collection<Path> files) {
+    List<Component> pods = new ArrayList<>(readers(node, files));
+    recorded(r).filter(rec -> rec.phase() == phase)
+        .ifPresent(rec -> rec.pods().stream().filter(c -> !pods.contains(c)).forEach(pods::add));
+    ops.createDirectories(r.dir(), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    Path tmp = ops.writeTemp(file(r), render(phase, pods), AtomicFiles.PRIVATE);
+    ops.rename(tmp, file(r));
+  }
+
+  /** Forgets the record. */
   public static void clear(Rotation r) {
     try {
       Files.deleteIfExists(file(r));
@@ -167,38 +228,41 @@ public final class PhaseRestarts {
    */
   public static Result run(Rotation r, NodeFiles node, Phase phase, List<Component> pods,
       Path backupDir, StaticPodRestarter.Options options, Consumer<String> progress) {
-    boolean record = phase != Phase.NONE;
     List<Component> all = new ArrayList<>(pods);
-    if (record) {
-      pending(r).stream().filter(c -> !all.contains(c)).forEach(all::add);
-      write(r, phase, all);
-    }
+    recorded(r).filter(rec -> rec.phase() == phase)
+        .ifPresent(rec -> rec.pods().stream().filter(c -> !all.contains(c)).forEach(all::add));
+    write(r, phase, all);
     StaticPodRestarter restarter =
         new StaticPodRestarter(node.layout(), options, progress, new RestartSeen(node, options));
     List<Component> done;
     try {
       done = restarter.restart(all, backupDir, () -> { });
     } catch (StaticPodRestarter.GateFailure e) {
-      return new Result(List.of(), List.of(), r.caName() + ": " + label(phase) + " is not proven: "
-          + e.reason());
+      List<Component> before = new ArrayList<>();
+      for (Component c : Component.values()) {
+        if (c == e.component()) {
+          break;
+        }
+        if (all.contains(c)) {
+          before.add(c);
+        }
+      }
+      return new Result(all, before, e.component(), e.reason(), List.of(),
+          r.caName() + ": " + label(phase) + " is not proven: " + e.reason());
     }
-    if (record) {
-      write(r, phase, List.of());
-    }
+    write(r, phase, List.of());
     NodeEndpoints.Result ends = NodeEndpoints.read(node.layout(), node.kubeletConfig());
     List<ServedTrust.Row> rows = ServedTrust.check(r, phase, ends.endpoints(),
         TlsProbe.withTimeout(options.probeTimeout()), options.clock().instant());
     for (ServedTrust.Row row : rows) {
       if (!row.ok()) {
-        return new Result(done, rows, r.caName() + ": " + label(phase) + " is not proven: "
+        return new Result(all, done, null, null, rows, r.caName() + ": " + label(phase) + " is not proven: "
             + row.endpoint().describe() + " serves a certificate the " + label(phase)
             + " bundle rejects (" + (row.detail().isEmpty() ? row.servedBy() : row.detail()) + ")");
       }
     }
-    if (record) {
-      clear(r);
-    }
-    return new Result(done, rows, null);
+    clear(r);
+    return new Result(all, done, null, null, rows, null);
   }
 
   /**
@@ -272,11 +336,15 @@ public final class PhaseRestarts {
   }
 
   private static void write(Rotation r, Phase phase, List<Component> pods) {
+    AtomicFiles.write(file(r), render(phase, pods), AtomicFiles.PRIVATE);
+  }
+
+  private static byte[] render(Phase phase, List<Component> pods) {
     StringBuilder sb = new StringBuilder(
         "# kcert: this phase is not proven until its restarts and served proof pass\n");
-    sb.append("phase\t").append(phase.command()).append('\n');
+    sb.append("phase\t").append(label(phase)).append('\n');
     pods.forEach(c -> sb.append("pod\t").append(c.podName()).append('\n'));
-    AtomicFiles.write(file(r), sb.toString().getBytes(StandardCharsets.UTF_8), AtomicFiles.PRIVATE);
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   private static Path norm(Path p) {

@@ -573,6 +573,24 @@ public final class Rotation {
    * target} fails. With {@code dryRun}, only the proof is computed.
    */
   public Outcome advance(Phase target, boolean dryRun) {
+    return advance(target, dryRun, Commit.NONE);
+  }
+
+  /**
+   * What a caller records as part of a phase's commit: called under the lock, after every check
+   * and before the first write of the phase (its files, the signer flag in the state, the state),
+   * with the files the phase is about to write. {@code --restart} records there that the phase is
+   * not proven yet, so that no kill leaves a phase that looks proven with its restarts not done.
+   */
+  @FunctionalInterface
+  public interface Commit {
+    Commit NONE = (target, files) -> { };
+
+    void beforeWrite(Phase target, List<Path> files);
+  }
+
+  /** {@link #advance(Phase, boolean)}, with {@code commit} called before the phase writes. */
+  public Outcome advance(Phase target, boolean dryRun, Commit commit) {
     if (target.ordinal() <= Phase.PREPARED.ordinal()) {
       throw new IllegalArgumentException("advance enters trust-both to finish");
     }
@@ -603,7 +621,7 @@ public final class Rotation {
         throw new KcertException(ca.name() + ": " + target.command() + " follows "
             + previous.command() + ", but this rotation is at " + st.phase().command());
       }
-      return enter(target, st, cas, dryRun);
+      return enter(target, st, cas, dryRun, commit);
     }
   }
 
@@ -613,22 +631,69 @@ public final class Rotation {
    * (keys kept), the CA key is the old one and the signer flag points where it did.
    */
   public Outcome abort(boolean dryRun) {
+    return abort(dryRun, Commit.NONE);
+  }
+
+  /** {@link #abort(boolean)}, with {@code commit} called before the abort writes. */
+  public Outcome abort(boolean dryRun, Commit commit) {
     try (RunLock lock = dryRun ? null : RunLock.acquire(node.backupParent())) {
       if (!dryRun) {
         new Installer(ops).recover(node.layout());
       }
-      RotationState st = state().orElseThrow(() -> KcertException.about(stateFile(),
-          "missing: no rotation of " + ca.name() + " to abort"));
+      if (state().isEmpty()) {
+        return abortWithoutState(dryRun, commit);
+      }
+      RotationState st = state().orElseThrow();
       if (st.phase() == Phase.FINISHED) {
         throw KcertException.about(stateFile(), "the rotation of " + ca.name()
             + " has finished; the old CA is gone (start a new rotation to change CA again)");
       }
       Cas cas = ops.exists(newCrt()) ? cas() : new Cas(cas().old(), null);
-      return enter(Phase.NONE, st, cas, dryRun);
+      return enter(Phase.NONE, st, cas, dryRun, commit);
     }
   }
 
-  private Outcome enter(Phase target, RotationState st, Cas cas, boolean dryRun) {
+  /**
+   * Abort where no state is recorded: a killed {@code prepare} (its state is written last) or a
+   * killed abort (the state is removed last) left files in the rotation folder; they are removed.
+   * With nothing left and the node at the old CA alone, the abort is done already.
+   */
+  private Outcome abortWithoutState(boolean dryRun, Commit commit) {
+    List<Path> left = new ArrayList<>();
+    for (Path p : leftovers()) {
+      if (ops.exists(p)) {
+        left.add(p);
+      }
+    }
+    Cas cas = new Cas(cas().old(), null);
+    List<String> problems = checkFiles(Phase.NONE, new RotationState(ca.name(), Phase.NONE, "", List.of()), cas);
+    if (!problems.isEmpty()) {
+      throw KcertException.about(stateFile(), "missing: no rotation of " + ca.name()
+          + " to abort, and the node does not hold the old CA alone: " + summary(problems));
+    }
+    Proof none = new Proof(Phase.NONE, Phase.NONE, List.of());
+    if (left.isEmpty()) {
+      return outcome(Phase.NONE, true, dryRun, none, null, List.of(),
+          List.of("no rotation of " + ca.name() + " is recorded on this node; every place trusts the old CA alone"));
+    }
+    if (!dryRun) {
+      commit.beforeWrite(Phase.NONE, List.of());
+      for (Path p : left) {
+        ops.delete(p);
+      }
+    }
+    return outcome(Phase.NONE, false, dryRun, none, null, List.of(),
+        List.of("removed what an interrupted prepare or abort left in " + dir() + ": "
+            + String.join(", ", left.stream().map(p -> p.getFileName().toString()).toList())));
+  }
+
+  /** The rotation folder's files, the state last: abort removes them in this order. */
+  private List<Path> leftovers() {
+    return List.of(newKey(), newCsr(), signerCopy(), oldKey(), crossCrt(), newCrt(), oldCrt(),
+        dir().resolve(ClusterState.FILE_NAME), stateFile());
+  }
+
+  private Outcome enter(Phase target, RotationState st, Cas cas, boolean dryRun, Commit commit) {
     Changes changes = changes(target, st, cas);
     Phase next = target == Phase.NONE ? Phase.NONE : target.next().orElse(target);
     Proof proof = simulate(target, next, changes, cas);
@@ -665,6 +730,8 @@ public final class Rotation {
     }
     List<ChangeSet> sets = new ArrayList<>(changes.sets());
     RotationState after = changes.state();
+    commit.beforeWrite(target, changes.sets().stream()
+        .flatMap(c -> c.files().stream()).map(FileChange::target).toList());
     if (!after.signerFlag().equals(st.signerFlag()) && !after.signerFlag().isEmpty()) {
       // where the signer flag pointed is recorded before the manifest changes, for abort
       writeState(st.withSignerFlag(after.signerFlag()));
@@ -690,8 +757,8 @@ public final class Rotation {
 
   private void finishState(Phase target, Changes changes, Path backupDir) {
     if (target == Phase.NONE) {
-      for (Path p : List.of(newKey(), newCsr(), signerCopy(), oldKey(), crossCrt(), stateFile(), newCrt(), oldCrt(),
-          dir().resolve(ClusterState.FILE_NAME))) {
+      // the state goes last: an abort killed meanwhile is still recorded, and runs again
+      for (Path p : leftovers()) {
         ops.delete(p);
       }
       return;
@@ -1053,7 +1120,7 @@ public final class Rotation {
   }
 
   /** {@link #check} without the rotation folder's own files. */
-  private List<String> checkFiles(Phase phase, RotationState st, Cas cas) {
+  List<String> checkFiles(Phase phase, RotationState st, Cas cas) {
     List<String> problems = new ArrayList<>();
     List<X509Certificate> bundle = cas.bundle(phase);
     X509Certificate signer = cas.signer(phase);

@@ -149,7 +149,8 @@ final class CaRestart {
       return ExitCodes.ERROR;
     }
     if (text) {
-      List<String> names = result.restarted().stream().map(Component::podName).toList();
+      List<String> names = result.restarted().stream().filter(Component::isStaticPod)
+          .map(Component::podName).toList(); // the kubelet's restart has its own lines
       out.println(r.caName() + ": " + name + " proven: "
           + (names.isEmpty() ? "no static pod needed a restart" : "restarted " + RenewOutput.join(names))
           + "; every port of this CA serves a certificate the " + name + " bundle accepts");

@@ -21,12 +21,13 @@ import java.util.Set;
  * the full behaviour and messages. Tests check that both paths print the same for every line this
  * one accepts.
  *
- * <p>Kept with JDK 25's AOT cache too (the self-contained tarball, whose cache was trained through
- * picocli): on 14 certificates, the tarball's {@code check-expiration} took 0.31 s of user CPU
- * through this path and 0.56 s through picocli ({@code --cert-dir=...}, which this path declines),
- * 1.8 times as much, far beyond the 10% below which this path would go (15 runs each, on the
- * 2-core build machine under heavy load, so CPU time rather than wall time; {@code bench/run}
- * prints both paths' wall-time medians and the keep/remove verdict).
+ * <p>Kept with JDK 25's AOT cache too (the self-contained tarball): on 14 certificates, the
+ * tarball's {@code check-expiration} took 0.34 s of CPU (user and system) through this path and
+ * 0.64 s through picocli ({@code --cert-dir=...}, which this path declines) with a cache trained
+ * through picocli, 0.69 s with the tarball's cache (trained through this path), 1.9 to 2.0 times as
+ * much, far beyond the 10% below which this path would go (12 runs each, on the 2-core build
+ * machine under a load of 11 to 14, so CPU time rather than wall time; {@code bench/run} prints
+ * both paths' wall-time medians and the keep/remove verdict).
  */
 final class FastPath {
   private FastPath() {}

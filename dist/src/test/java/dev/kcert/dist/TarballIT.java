@@ -86,6 +86,75 @@ class TarballIT {
     assertThat(json.out()).contains("\"kind\": \"CertificateExpirationInfo\"");
   }
 
+  /**
+   * kcert.jar keeps only the library classes kcert's code reaches (minimizeJar, Bouncy Castle's
+   * post-quantum packages filtered out): every command that makes, signs, parses or installs keys,
+   * certificates and requests runs here from the tarball, so a class left out fails this test.
+   * openssl is the external CA and the independent judge.
+   */
+  @Test
+  void everyCommandThatBuildsOrParsesCertificatesRunsFromTheMinimizedJar() throws Exception {
+    Path root = tmp.resolve("commands");
+    String[] dirs = {"--cert-dir", root.resolve("pki").toString(), "--kubeconfig-dir", root.toString()};
+    ok(kcert(Map.of(), args(new String[] {"certs", "init", "--node-name", "cp-1",
+        "--advertise-address", "10.0.0.10", "--key-algorithm", "ECDSA-P256"}, dirs)));
+    ok(kcert(Map.of(), args(new String[] {"certs", "check-expiration", "--check-keys"}, dirs)));
+    // RSA keys for every renewed certificate, ECDSA CAs
+    ok(kcert(Map.of(), args(new String[] {"certs", "renew", "all", "--key-algorithm", "RSA-2048"}, dirs)));
+    Dist.Result text = judge("openssl", "x509", "-noout", "-text", "-in", root.resolve("pki/apiserver.crt").toString());
+    assertThat(text.out()).contains("Public-Key: (2048 bit)");
+    judge("openssl", "verify", "-CAfile", root.resolve("pki/ca.crt").toString(), root.resolve("pki/apiserver.crt").toString());
+
+    // an external CA: requests out, openssl signs them, import takes them back
+    Path csrDir = root.resolve("csr");
+    ok(kcert(Map.of(), args(new String[] {"certs", "renew", "all", "--csr-only", "--csr-dir", csrDir.toString()}, dirs)));
+    judge("openssl", "req", "-verify", "-noout", "-in", csrDir.resolve("apiserver.csr").toString());
+    judge("sh", Path.of("../examples/external-ca/sign-with-openssl").toAbsolutePath().normalize().toString(),
+        csrDir.toString(), root.resolve("pki").toString());
+    ok(kcert(Map.of(), args(new String[] {"certs", "import", "--csr-dir", csrDir.toString()}, dirs)));
+    Dist.Result check = kcert(Map.of(), args(new String[] {"certs", "check-expiration", "--check-keys", "-o", "yaml"}, dirs));
+    ok(check);
+    assertThat(check.out()).contains("kind: CertificateExpirationInfo");
+
+    // a new node's keys and requests, for an external CA
+    Path node = tmp.resolve("new-node");
+    for (String f : List.of("ca.crt", "front-proxy-ca.crt", "etcd/ca.crt")) {
+      Files.createDirectories(node.resolve("pki").resolve(f).getParent());
+      Files.copy(root.resolve("pki").resolve(f), node.resolve("pki").resolve(f));
+    }
+    ok(kcert(Map.of(), "certs", "generate-csr", "--node-name", "cp-2", "--advertise-address", "10.0.0.11",
+        "--cert-dir", node.resolve("pki").toString(), "--kubeconfig-dir", node.toString()));
+    judge("openssl", "req", "-verify", "-noout", "-in", node.resolve("pki/apiserver.csr").toString());
+    judge("openssl", "req", "-verify", "-noout", "-in", node.resolve("admin.conf.csr").toString());
+  }
+
+  private static String[] args(String[] first, String... more) {
+    String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
+    System.arraycopy(more, 0, all, first.length, more.length);
+    return all;
+  }
+
+  private static void ok(Dist.Result r) {
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+  }
+
+  /** Runs openssl (or a script calling it) with this machine's PATH; it must succeed. */
+  private static Dist.Result judge(String... command) throws Exception {
+    Dist.Result r = Dist.run(List.of(command), Map.of(), false, LIMIT);
+    assertThat(r.code()).as(String.join(" ", command) + ": " + r.out() + r.err()).isZero();
+    return r;
+  }
+
+  @Test
+  void theRuntimeCarriesNoDefaultClassDataArchive() throws Exception {
+    // the AOT cache holds the JDK classes kcert loads; a default CDS archive would be dead weight
+    try (var files = Files.list(home.resolve("runtime/lib/server"))) {
+      assertThat(files.map(f -> f.getFileName().toString()))
+          .contains("libjvm.so")
+          .noneMatch(n -> n.endsWith(".jsa"));
+    }
+  }
+
   @Test
   void theStartUpCacheIsUsedWhereverTheTarballIsUnpacked() throws Exception {
     // AOTMode=on makes the JVM stop when it cannot use the cache (another runtime, a changed jar)

@@ -8,10 +8,17 @@ import dev.kcert.core.pem.PemBlock;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.security.Provider;
+import java.security.AlgorithmParameters;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.spec.PSSParameterSpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.List;
 import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.ASN1String;
@@ -33,7 +40,6 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.operator.ContentVerifierProvider;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
@@ -52,9 +58,6 @@ public final class CsrParser {
    * and a dozen SANs is under 3 KiB.
    */
   public static final int MAX_REQUEST_BYTES = 64 * 1024;
-
-  /** Not registered as a JCA provider: used only to verify request signatures. */
-  private static final Provider BC = new BouncyCastleProvider();
 
   private CsrParser() {}
 
@@ -160,9 +163,16 @@ public final class CsrParser {
     boolean valid;
     String problem;
     try {
-      ContentVerifierProvider verifier =
-          new JcaContentVerifierProviderBuilder().setProvider(BC).build(spki);
-      valid = req.isSignatureValid(verifier);
+      // the JDK's providers verify every algorithm a kubelet's request is signed with (RSA,
+      // ECDSA, Ed25519); Bouncy Castle's provider would load hundreds of classes (its
+      // post-quantum ones too) just to be constructed, and keep them in the shipped jar
+      PublicKey publicKey = jdkPublicKey(spki, key.type());
+      if (PKCSObjectIdentifiers.id_RSASSA_PSS.equals(req.getSignatureAlgorithm().getAlgorithm())) {
+        valid = pssSignatureValid(req, publicKey);
+      } else {
+        ContentVerifierProvider verifier = new JcaContentVerifierProviderBuilder().build(publicKey);
+        valid = req.isSignatureValid(verifier);
+      }
       problem = valid ? "" : "signature does not verify with the request's public key";
     } catch (Exception e) {
       valid = false;
@@ -182,6 +192,40 @@ public final class CsrParser {
         key,
         valid,
         problem);
+  }
+
+  /**
+   * RSASSA-PSS, whose hash, mask and salt length are parameters of the signature algorithm: the
+   * JDK names it by one name and takes the parameters as they are encoded in the request.
+   */
+  private static boolean pssSignatureValid(PKCS10CertificationRequest req, PublicKey key)
+      throws IOException, GeneralSecurityException {
+    ASN1Encodable encoded = req.getSignatureAlgorithm().getParameters();
+    if (encoded == null) {
+      throw new GeneralSecurityException("RSASSA-PSS without parameters");
+    }
+    AlgorithmParameters params = AlgorithmParameters.getInstance("RSASSA-PSS");
+    params.init(encoded.toASN1Primitive().getEncoded(ASN1Encoding.DER));
+    Signature signature = Signature.getInstance("RSASSA-PSS");
+    signature.initVerify(key);
+    signature.setParameter(params.getParameterSpec(PSSParameterSpec.class));
+    signature.update(req.toASN1Structure().getCertificationRequestInfo().getEncoded(ASN1Encoding.DER));
+    return signature.verify(req.getSignature());
+  }
+
+  /** The request's key as the JDK's key factories read it (they know no algorithm OIDs). */
+  private static PublicKey jdkPublicKey(SubjectPublicKeyInfo spki, KeyType type)
+      throws IOException, GeneralSecurityException {
+    String algorithm =
+        switch (type) {
+          case RSA -> "RSA";
+          case ECDSA -> "EC";
+          case ED25519 -> "Ed25519";
+          case OTHER ->
+              throw new GeneralSecurityException(
+                  "key algorithm " + spki.getAlgorithm().getAlgorithm().getId() + " is not supported");
+        };
+    return KeyFactory.getInstance(algorithm).generatePublic(new X509EncodedKeySpec(spki.getEncoded()));
   }
 
   private static PublicKeyInfo keyInfo(SubjectPublicKeyInfo spki) {

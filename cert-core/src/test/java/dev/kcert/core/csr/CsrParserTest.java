@@ -44,6 +44,7 @@ class CsrParserTest {
     return Stream.of(
         Arguments.of("RSA-2048", KeyType.RSA, 2048, "RSA 2048"),
         Arguments.of("RSA-1024", KeyType.RSA, 1024, "RSA 1024"),
+        Arguments.of("RSA-2048-PSS", KeyType.RSA, 2048, "RSA 2048"),
         Arguments.of("EC-256", KeyType.ECDSA, 256, "ECDSA P-256"),
         Arguments.of("EC-384", KeyType.ECDSA, 384, "ECDSA P-384"),
         Arguments.of("EC-521", KeyType.ECDSA, 521, "ECDSA P-521"),
@@ -65,6 +66,10 @@ class CsrParserTest {
     CsrInfo info = CsrParser.parsePem(KubeletCsrs.forNode("n").key("RSA-2048").dns("n").corruptSignature().pem(), "t");
     assertThat(info.signatureValid()).isFalse();
     assertThat(info.signatureProblem()).isEqualTo("signature does not verify with the request's public key");
+    CsrInfo pss =
+        CsrParser.parsePem(KubeletCsrs.forNode("n").key("RSA-2048-PSS").dns("n").corruptSignature().pem(), "t");
+    assertThat(pss.signatureValid()).isFalse();
+    assertThat(pss.signatureProblem()).isEqualTo("signature does not verify with the request's public key");
   }
 
   @Test

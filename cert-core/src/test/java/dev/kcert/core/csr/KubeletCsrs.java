@@ -57,7 +57,7 @@ public final class KubeletCsrs {
     return new KubeletCsrs(node);
   }
 
-  /** RSA-1024, RSA-2048, RSA-3072, EC-256, EC-384, EC-521, Ed25519. */
+  /** RSA-1024, RSA-2048, RSA-3072, RSA-2048-PSS (signed with RSASSA-PSS), EC-256, EC-384, EC-521, Ed25519. */
   public KubeletCsrs key(String kind) {
     this.keyKind = kind;
     return this;
@@ -185,6 +185,7 @@ public final class KubeletCsrs {
       case "EC-521" -> "SHA512withECDSA";
       case "EC-256", "EC-secp256k1" -> "SHA256withECDSA";
       case "Ed25519" -> "Ed25519";
+      case "RSA-2048-PSS" -> "SHA256withRSAandMGF1";
       default -> "SHA256withRSA";
     };
   }
@@ -198,7 +199,7 @@ public final class KubeletCsrs {
     try {
       if (kind.startsWith("RSA-")) {
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-        g.initialize(Integer.parseInt(kind.substring(4)));
+        g.initialize(Integer.parseInt(kind.substring(4).replace("-PSS", "")));
         return g.generateKeyPair();
       }
       if (kind.startsWith("EC-")) {

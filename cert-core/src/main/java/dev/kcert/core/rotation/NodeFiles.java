@@ -1,9 +1,15 @@
 package dev.kcert.core.rotation;
 
+import dev.kcert.core.model.KcertException;
 import dev.kcert.core.node.NodeEndpoints;
 import dev.kcert.core.pki.PkiLayout;
 import dev.kcert.core.renewal.Installer;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The files of one node that a CA rotation reads: the PKI and kubeconfig folders, the static pod
@@ -36,5 +42,20 @@ public record NodeFiles(PkiLayout layout, Path manifestDir, Path kubeletConfig) 
   /** How a file is named inside a backup folder, as renewal names it. */
   String backupName(Path file) {
     return Installer.backupName(layout, file);
+  }
+
+  /** The static pod manifests ({@code *.yaml}, {@code *.yml}) in name order; none without the folder. */
+  List<Path> manifests() {
+    List<Path> files = new ArrayList<>();
+    if (!Files.isDirectory(manifestDir)) {
+      return files;
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(manifestDir, "*.{yaml,yml}")) {
+      ds.forEach(files::add);
+    } catch (IOException e) {
+      throw KcertException.about(manifestDir, "cannot list: " + KcertException.oneLine(e), e);
+    }
+    files.sort(null);
+    return files;
   }
 }

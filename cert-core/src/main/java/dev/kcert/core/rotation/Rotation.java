@@ -231,7 +231,7 @@ public final class Rotation {
 
   List<Ref> refs() {
     List<Ref> refs = new ArrayList<>();
-    for (Path manifest : manifests()) {
+    for (Path manifest : node.manifests()) {
       StaticPodManifest pod = StaticPodManifest.read(manifest);
       String component = manifest.getFileName().toString().replaceAll("\\.ya?ml$", "");
       for (StaticPodManifest.Flag f : pod.flags()) {
@@ -278,20 +278,6 @@ public final class Rotation {
       return x509.get("clientCAFile").toString();
     }
     return null;
-  }
-
-  private List<Path> manifests() {
-    List<Path> files = new ArrayList<>();
-    if (!Files.isDirectory(node.manifestDir())) {
-      return files;
-    }
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(node.manifestDir(), "*.{yaml,yml}")) {
-      ds.forEach(files::add);
-    } catch (IOException e) {
-      throw KcertException.about(node.manifestDir(), "cannot list: " + KcertException.oneLine(e), e);
-    }
-    files.sort(null);
-    return files;
   }
 
   private List<CatalogueEntry> leaves() {
@@ -1064,7 +1050,7 @@ public final class Rotation {
     return sb.toString().getBytes(StandardCharsets.US_ASCII);
   }
 
-  private static Path realPath(Path p) {
+  static Path realPath(Path p) {
     try {
       return p.toRealPath();
     } catch (IOException e) {
@@ -1072,11 +1058,12 @@ public final class Rotation {
     }
   }
 
-  private static Path norm(Path p) {
+  static Path norm(Path p) {
     return p.toAbsolutePath().normalize();
   }
 
-  private static byte[] pem(List<X509Certificate> certs) {
+  /** Certificates as one PEM text, in order. */
+  static byte[] pem(List<X509Certificate> certs) {
     StringBuilder sb = new StringBuilder();
     certs.forEach(c -> sb.append(Certificates.toPem(c)));
     return sb.toString().getBytes(StandardCharsets.US_ASCII);

@@ -241,7 +241,7 @@ public final class SaRotation {
 
   List<Ref> refs() {
     List<Ref> refs = new ArrayList<>();
-    for (Path manifest : manifests()) {
+    for (Path manifest : node.manifests()) {
       String component = manifest.getFileName().toString().replaceAll("\\.ya?ml$", "");
       for (StaticPodManifest.Flag f : StaticPodManifest.read(manifest).flags()) {
         if (f.name().equals(KEY_FILE_FLAG)) {
@@ -252,20 +252,6 @@ public final class SaRotation {
       }
     }
     return refs;
-  }
-
-  private List<Path> manifests() {
-    List<Path> files = new ArrayList<>();
-    if (!Files.isDirectory(node.manifestDir())) {
-      return files;
-    }
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(node.manifestDir(), "*.{yaml,yml}")) {
-      ds.forEach(files::add);
-    } catch (IOException e) {
-      throw KcertException.about(node.manifestDir(), "cannot list: " + KcertException.oneLine(e), e);
-    }
-    files.sort(null);
-    return files;
   }
 
   /**

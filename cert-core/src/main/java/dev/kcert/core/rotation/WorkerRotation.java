@@ -191,7 +191,7 @@ public final class WorkerRotation {
     try (RunLock lock = RunLock.acquire(node.backupParent())) {
       AtomicFiles.createDirectories(rotation.dir(), AtomicFiles.PRIVATE_DIR);
       AtomicFiles.write(rotation.oldCrt(), oldPem, AtomicFiles.PUBLIC);
-      AtomicFiles.write(rotation.newCrt(), pem(List.of(newCa)), AtomicFiles.PUBLIC);
+      AtomicFiles.write(rotation.newCrt(), Rotation.pem(List.of(newCa)), AtomicFiles.PUBLIC);
       AtomicFiles.write(rotation.stateFile(),
           new RotationState(Catalogue.CA, Phase.PREPARED, "", List.of()).render(), AtomicFiles.PRIVATE);
     }
@@ -316,7 +316,7 @@ public final class WorkerRotation {
               + " for system:node:" + k.nodeName() + " (or re-join the node), then abort");
         }
         cert = before;
-        certPem = pem(List.of(before));
+        certPem = Rotation.pem(List.of(before));
       }
       Outcome o = install(Phase.NONE, st, cas, k, cert, certPem, dryRun,
           new ArrayList<>(List.of("every place on this worker trusts the old CA alone again;"
@@ -337,7 +337,7 @@ public final class WorkerRotation {
   private Outcome install(Phase target, RotationState st, Rotation.Cas cas, Kubelet k,
       X509Certificate cert, byte[] certPem, boolean dryRun, List<String> notes) {
     List<X509Certificate> bundle = cas.bundle(target);
-    byte[] bundlePem = target == Phase.NONE ? ops.read(rotation.oldCrt()) : pem(bundle);
+    byte[] bundlePem = target == Phase.NONE ? ops.read(rotation.oldCrt()) : Rotation.pem(bundle);
     Phase next = target == Phase.NONE ? Phase.NONE : target.next().orElse(target);
     Proof proof = new Proof(target, next, List.of(new Proof.Row(Catalogue.KUBELET_KUBECONFIG.name(),
         cas.signerOf(cert), chains(cert, bundle), chains(cert, cas.bundle(next)))));
@@ -365,7 +365,7 @@ public final class WorkerRotation {
     Path conf = kubeletConf();
     Kubeconfig kc = Kubeconfig.parse(ops.read(conf), conf);
     CredentialRef caRef = kc.credentials().certificateAuthority();
-    if (caRef != null && (caRef.isEmbedded() || !norm(caRef.file()).equals(norm(rotation.caFile())))) {
+    if (caRef != null && (caRef.isEmbedded() || !Rotation.norm(caRef.file()).equals(Rotation.norm(rotation.caFile())))) {
       List<X509Certificate> held = Certificates.parseBundle(caRef.load(), caRef.describe());
       if (held.contains(cas.old()) || held.contains(cas.neu())) {
         kc.replaceClusterCa(bundlePem);
@@ -378,8 +378,8 @@ public final class WorkerRotation {
         kc.replaceClientCertificate(chain);
       } else {
         Path file = k.ref().file();
-        Path real = realPath(file);
-        if (!real.startsWith(realPath(node.layout().kubeletDir()))) {
+        Path real = Rotation.realPath(file);
+        if (!real.startsWith(Rotation.realPath(node.layout().kubeletDir()))) {
           throw new KcertException(file + ": the kubelet's client certificate lies outside the"
               + " kubelet's folder " + node.layout().kubeletDir() + " (" + real + "); kcert writes"
               + " the kubelet's certificates only there");
@@ -405,7 +405,7 @@ public final class WorkerRotation {
     }
     if (target == Phase.REISSUED && certPem != null) {
       // the certificate the kubelet held, for abort (a certificate: public)
-      AtomicFiles.write(before(), pem(List.of(k.cert())), AtomicFiles.PUBLIC);
+      AtomicFiles.write(before(), Rotation.pem(List.of(k.cert())), AtomicFiles.PUBLIC);
     }
     List<Path> written = new ArrayList<>();
     if (swap != null) {
@@ -472,10 +472,10 @@ public final class WorkerRotation {
   /** Files other than {@code ca.crt} that the kubelet's configuration names and that hold this CA. */
   private List<Path> trustFiles(Rotation.Cas cas) {
     List<Path> files = new ArrayList<>();
-    Path certDir = norm(node.layout().certDir());
+    Path certDir = Rotation.norm(node.layout().certDir());
     for (Rotation.Ref r : rotation.refs()) {
-      Path p = norm(r.file());
-      if (p.equals(norm(rotation.caFile())) || !ops.exists(p) || files.contains(p)) {
+      Path p = Rotation.norm(r.file());
+      if (p.equals(Rotation.norm(rotation.caFile())) || !ops.exists(p) || files.contains(p)) {
         continue;
       }
       List<X509Certificate> certs = Certificates.parseBundle(ops.read(p), p + " (named by " + r.name() + ")");
@@ -643,24 +643,6 @@ public final class WorkerRotation {
 
   private static String summary(List<String> problems) {
     return problems.get(0) + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : "");
-  }
-
-  private static byte[] pem(List<X509Certificate> certs) {
-    StringBuilder sb = new StringBuilder();
-    certs.forEach(c -> sb.append(Certificates.toPem(c)));
-    return sb.toString().getBytes(StandardCharsets.US_ASCII);
-  }
-
-  private static Path realPath(Path p) {
-    try {
-      return p.toRealPath();
-    } catch (IOException e) {
-      return norm(p);
-    }
-  }
-
-  private static Path norm(Path p) {
-    return p.toAbsolutePath().normalize();
   }
 
   private Outcome outcome(Phase phase, boolean already, boolean dryRun, Proof proof, Path backup,

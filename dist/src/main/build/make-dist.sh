@@ -23,6 +23,8 @@ for f in "$jar" "$approver_jar" "$jdk/bin/jlink"; do
 done
 command -v strip >/dev/null 2>&1 ||
   { echo "dist: strip is missing (install binutils: apt-get install binutils)" >&2; exit 1; }
+command -v zip >/dev/null 2>&1 ||
+  { echo "dist: zip is missing (install it: apt-get install zip)" >&2; exit 1; }
 case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) arch="$(uname -m)" ;; esac
 name="kcert-$version"
 stage="$out/$name"
@@ -38,18 +40,58 @@ modules() { # the JDK modules a jar needs, from jdeps, plus the ones only reache
 link() { # a runtime with only what is asked for; no debug data, man pages or headers. zip-9
   # rather than zip-6: 23 kB less of lib/modules, nothing slower measured. jlink writes no default
   # CDS archive (lib/server/classes*.jsa) unless --generate-cds-archive is given: the AOT cache
-  # below holds the JDK classes kcert loads, so none is made (TarballIT checks there is none)
+  # below holds the JDK classes kcert loads, so none is made (TarballIT checks there is none).
+  # Left out, as no kcert program reads them (sizes from the 2026-11 build):
+  # - lib/classlist (85 kB): the class list for making a default CDS archive, made by nobody;
+  # - lib/jrt-fs.jar (110 kB): lets a *different* JDK's tools read this runtime's modules;
+  # - bin/keytool (16 kB): kcert makes keys and keystores in code, never by running keytool (its
+  #   classes stay: java.base's descriptor names their packages);
+  # - lib/jexec (17 kB): runs jar files through binfmt_misc;
+  # - lib/libjsig.so (17 kB): signal chaining for programs with their own native signal handlers;
+  # - lib/libsyslookup.so (15 kB): the foreign function API's default library lookup;
+  # - lib/libsimdsort.so (270 kB): AVX sorting of large primitive arrays; kcert sorts short lists
+  #   of objects, and without it Arrays.sort runs its Java code;
+  # - java/lang/uniName.dat (155 kB of modules): Unicode character names, for Character.getName
+  #   and regex \N{...} only;
+  # - the JDK's translated messages (launcher, keytool, security; 230 kB of modules): kcert and
+  #   its output speak English, and the JDK falls back to its English messages.
+  # With java.naming gone (below) and cacerts, the CLI's runtime went from 39.88 MB to 38.37 MB.
+  local excl=/java.base/lib/classlist,/java.base/lib/jrt-fs.jar,/java.base/bin/keytool,/java.base/lib/jexec
+  excl="$excl,/java.base/lib/libjsig.so,/java.base/lib/libsyslookup.so,/java.base/lib/libsimdsort.so"
   "$jdk/bin/jlink" --add-modules "$1" --strip-debug --no-man-pages --no-header-files \
-    --compress zip-9 --output "$2"
+    --compress zip-9 --exclude-files "$excl${3:+,$3}" \
+    --exclude-resources '/java.base/java/lang/uniName.dat,regex:/java\.[a-z.]+/.*_(de|es|fr|it|ja|ko|pt_BR|sv|zh_CN|zh_HK|zh_TW)\.(class|properties)' \
+    --output "$2"
   # The JDK's native libraries keep their symbol tables (libjvm.so: 29.8 MB, 24.8 MB without);
   # jlink's --strip-native-debug-symbols only removes debug sections, which these have none of.
   # Without .symtab a crash report still names every Java frame and gives the JVM's own frames as
   # libjvm.so+offset, which the same JDK release (same build id, kept) resolves.
   find "$2" -type f \( -name '*.so' -o -path "$2/bin/*" \) -exec strip --strip-unneeded {} +
 }
-# kcert's modules are named, not taken from jdeps: jdeps also lists java.desktop and java.sql,
-# which Jackson and picocli only reach for types kcert never reads (about 20 MB of runtime)
-link java.base,java.logging,java.naming "$stage/runtime" & cli_link=$!
+# kcert's modules are named, not taken from jdeps (jdeps --multi-release 25 on kcert.jar lists
+# java.base, java.desktop, java.logging, java.net.http, java.sql and java.xml):
+# - java.base;
+# - java.logging: Bouncy Castle's CryptoServicesRegistrar and provider log through it;
+# - java.net.http: cert-core's kubeapi.ApiClient (kcert ca ... --kubeconfig, ca workloads, the
+#   phases' cluster side, prepare --new-ca-hash) talks to the API server with its HttpClient;
+# - not java.desktop (java.beans), java.sql or java.xml: SnakeYAML's bean introspection and
+#   Jackson's date and DOM handlers reach them for types kcert never reads (about 20 MB of runtime);
+# - not java.naming: nothing of kcert uses JNDI (distinguished names are read with Bouncy Castle);
+#   without it and the java.security.sasl it pulls in, lib/modules is 0.42 MB smaller.
+# The CLI's runtime also goes without lib/security/cacerts (165 kB): kcert trusts only the CA of
+# the kubeconfig it is given and refuses a kubeconfig without one (ApiClient), so it never reads
+# the JDK's default trust store. The approver's and agent's runtimes keep it.
+cli_modules=java.base,java.logging,java.net.http
+link "$cli_modules" "$stage/runtime" /java.base/lib/security/cacerts & cli_link=$!
+# a module that kcert.jar comes to need (a new command, a new library) fails the build here, not a
+# user's command with NoClassDefFoundError: jdeps may name only the linked modules and the three
+# left out above (it names a module's requirements through it: java.desktop brings java.xml, ...)
+for m in $("$jdk/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 25 "$jar" | tr , ' '); do
+  case ",$cli_modules,java.desktop,java.sql,java.xml," in
+    *",$m,"*) ;;
+    *) echo "dist: kcert.jar uses the JDK module $m, which its runtime does not link (make-dist.sh)" >&2; exit 1 ;;
+  esac
+done
 [ -n "${KCERT_DIST_SKIP_APPROVER:-}" ] || link "$(modules "$approver_jar" jdk.unsupported,java.naming,jdk.crypto.ec)" "$out/approver-runtime"
 wait "$cli_link" # the approver runtime (for its image) is linked meanwhile; KCERT_DIST_SKIP_APPROVER=1 skips it
 if [ -n "$agent_jar" ]; then
@@ -58,11 +100,30 @@ if [ -n "$agent_jar" ]; then
 fi
 
 cp "$jar" "$stage/lib/kcert.jar"
+# kcert.jar is a multi-release jar: Bouncy Castle ships about 700 of its classes twice, for Java 8
+# (the base entry) and for Java 9 and later (META-INF/versions/9/...), a few again for 11, 15 and
+# 21. The tarball runs the jar only on its own runtime (JDK 25), where `java -jar` reads a class
+# from the highest META-INF/versions/N/ at most 25 that has it, so every other copy of that class
+# is never read: they go (659 entries, 5.67 MB to 4.78 MB). The rule is applied to the jar's own listing, so it follows
+# Bouncy Castle's updates; ./kcert (JDK 17 and later: also always the versioned copy) keeps the
+# jar as built. TarballIT runs every command family from the result.
+"$jdk/bin/jar" tf "$stage/lib/kcert.jar" | awk '
+  !/\.class$/ { next }
+  { v = 8; n = $0 }
+  match($0, /^META-INF\/versions\/[0-9]+\//) { v = substr($0, 19, RLENGTH - 19) + 0; n = substr($0, RLENGTH + 1) }
+  v <= 25 { entry[NR] = $0; ver[NR] = v; name[NR] = n; if (!(n in top) || v > top[n]) top[n] = v }
+  END { for (i in entry) if (ver[i] < top[name[i]]) print entry[i] }' | LC_ALL=C sort >"$out/unread-entries"
+if [ -s "$out/unread-entries" ]; then
+  zip -q -nw -d "$stage/lib/kcert.jar" -@ <"$out/unread-entries"
+fi
+echo "dist: kcert.jar: $(wc -l <"$out/unread-entries") class entries the JDK 25 runtime never reads left out"
+rm -f "$out/unread-entries"
 install -m 0755 "$top/dist/src/main/dist/bin/kcert" "$stage/bin/kcert"
 cp "$top/LICENSE" "$top/NOTICE" "$stage/"
 mkdir -p "$stage/share/man/man1" "$stage/share/bash-completion/completions" \
   "$stage/share/zsh/site-functions" "$stage/share/fish/vendor_completions.d"
-cp "$man"/*.1 "$stage/share/man/man1/"
+# man pages gzipped (man reads .gz; share/ 280 kB to 228 kB), no name or time in the gzip header
+for page in "$man"/*.1; do gzip -n -9 -c "$page" >"$stage/share/man/man1/$(basename "$page").gz"; done
 java_run=("$stage/runtime/bin/java" -XX:+UseSerialGC -XX:-UsePerfData -Xss512k -jar "$stage/lib/kcert.jar")
 "${java_run[@]}" completion bash >"$stage/share/bash-completion/completions/kcert"
 "${java_run[@]}" completion zsh >"$stage/share/zsh/site-functions/_kcert"
@@ -112,7 +173,7 @@ tar --sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner --format=g
 # what the unpacked size is made of, in the build log (bench/run prints the same parts)
 part() { echo "dist: size: $(du -sb "$1" | cut -f1) bytes $2"; }
 part "$stage/runtime/lib/server/libjvm.so" "runtime/lib/server/libjvm.so (the JVM, stripped)"
-part "$stage/runtime/lib/modules" "runtime/lib/modules (java.base, java.logging, java.naming, java.security.sasl)"
+part "$stage/runtime/lib/modules" "runtime/lib/modules (java.base, java.logging, java.net.http)"
 echo "dist: size: $(($(du -sb "$stage/runtime" | cut -f1) - $(du -sb "$stage/runtime/lib/server/libjvm.so" "$stage/runtime/lib/modules" | awk '{ s += $1 } END { print s }'))) bytes runtime (the rest)"
 part "$stage/lib/kcert.jar" "lib/kcert.jar"
 part "$stage/lib/kcert.aot" "lib/kcert.aot (the start-up cache)"

@@ -2,19 +2,34 @@ package dev.kcert.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
+import dev.kcert.core.pem.Certificates;
+import dev.kcert.core.pem.PrivateKeys;
 import dev.kcert.core.pki.PkiLayout;
 import dev.kcert.core.testing.TestPki;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManagerFactory;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
@@ -195,19 +210,29 @@ class TarballIT {
             ROOT + "runtime/bin/java",
             ROOT + "LICENSE",
             ROOT + "NOTICE",
-            ROOT + "share/man/man1/kcert.1",
-            ROOT + "share/man/man1/kcert-certs-check-expiration.1",
-            ROOT + "share/man/man1/kcert-certs-renew.1",
-            ROOT + "share/man/man1/kcert-version.1",
+            ROOT + "share/man/man1/kcert.1.gz",
+            ROOT + "share/man/man1/kcert-certs-check-expiration.1.gz",
+            ROOT + "share/man/man1/kcert-certs-renew.1.gz",
+            ROOT + "share/man/man1/kcert-version.1.gz",
             ROOT + "share/bash-completion/completions/kcert",
             ROOT + "share/zsh/site-functions/_kcert",
             ROOT + "share/fish/vendor_completions.d/kcert.fish");
     assertThat(modes.get(ROOT + "bin/kcert")).isEqualTo(0755);
     assertThat(modes.get(ROOT + "runtime/bin/java")).isEqualTo(0755);
     assertThat(modes.get(ROOT + "lib/kcert.jar")).isEqualTo(0644);
-    // only what kcert uses: no desktop, SQL or compiler modules
+    // only what kcert uses: no desktop, SQL, naming or compiler modules
     String release = Files.readString(home.resolve("runtime/release"));
-    assertThat(release).contains("MODULES=\"java.base java.logging java.security.sasl java.naming\"");
+    assertThat(release).contains("MODULES=\"java.base java.logging java.net.http\"");
+    // files of the runtime no kcert command reads (make-dist.sh says why each)
+    assertThat(names)
+        .doesNotContain(
+            ROOT + "runtime/lib/classlist",
+            ROOT + "runtime/lib/jrt-fs.jar",
+            ROOT + "runtime/bin/keytool",
+            ROOT + "runtime/lib/jexec",
+            ROOT + "runtime/lib/libsimdsort.so",
+            ROOT + "runtime/lib/security/cacerts")
+        .noneMatch(n -> n.startsWith(ROOT + "share/man/") && n.endsWith(".1"));
   }
 
   @Test
@@ -229,6 +254,137 @@ class TarballIT {
     }
   }
 
+  /**
+   * The commands that talk to the API server go through cert-core's ApiClient (the JDK's
+   * java.net.http client): with nothing listening they warn in one line and carry on.
+   */
+  @Test
+  void caPlanWarnsInOneLineWhenTheApiServerDoesNotAnswer() throws Exception {
+    Path node = controlPlane("closed");
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    Path kubeconfig = kubeconfigFor(node, port);
+    Dist.Result r = kcert(Map.of(), caPlan(node, kubeconfig));
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    assertThat(r.err())
+        .isEqualTo("warning: the API server at https://127.0.0.1:" + port
+            + " is unreachable (connection refused); the cluster places are not listed\n");
+    assertThat(r.out()).startsWith("KIND").contains("ca-file");
+  }
+
+  /**
+   * The same command against a small HTTPS server in this test that asks for a client
+   * certificate: kcert's request arrives over TLS with admin.conf's credentials, and the server's
+   * refusal comes back as one line.
+   */
+  @Test
+  void caPlanReachesAnApiServerOverMutualTls() throws Exception {
+    Path node = controlPlane("tls");
+    Path pki = node.resolve("pki");
+    char[] pw = "test".toCharArray();
+    KeyStore keys = KeyStore.getInstance("PKCS12");
+    keys.load(null, null);
+    keys.setKeyEntry("apiserver", PrivateKeys.read(pki.resolve("apiserver.key")), pw,
+        Certificates.readBundle(pki.resolve("apiserver.crt")).toArray(new X509Certificate[0]));
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("ca", Certificates.readBundle(pki.resolve("ca.crt")).get(0));
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(keys, pw);
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext tls = SSLContext.getInstance("TLS");
+    tls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+
+    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.setHttpsConfigurator(new HttpsConfigurator(tls) {
+      @Override
+      public void configure(HttpsParameters params) {
+        SSLParameters p = tls.getDefaultSSLParameters();
+        p.setNeedClientAuth(true);
+        params.setSSLParameters(p);
+      }
+    });
+    server.createContext("/", exchange -> {
+      String client;
+      try {
+        client = ((X509Certificate) ((HttpsExchange) exchange).getSSLSession().getPeerCertificates()[0])
+            .getSubjectX500Principal().getName();
+      } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+        client = "none";
+      }
+      seen.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath() + " " + client);
+      byte[] body = ("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+          + "\"message\":\"forbidden by the test\",\"reason\":\"Forbidden\",\"code\":403}")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("Content-Type", "application/json");
+      exchange.sendResponseHeaders(403, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    server.start();
+    try {
+      int port = server.getAddress().getPort();
+      Dist.Result r = kcert(Map.of(), caPlan(node, kubeconfigFor(node, port)));
+      assertThat(seen).containsExactly(
+          "GET /api/v1/namespaces/kube-public/configmaps/cluster-info CN=kubernetes-admin,O=kubeadm:cluster-admins");
+      assertThat(r.code()).isEqualTo(1);
+      assertThat(r.err()).isEqualTo("error: GET /api/v1/namespaces/kube-public/configmaps/cluster-info at"
+          + " https://127.0.0.1:" + port + ": the API server answered HTTP 403 (forbidden by the test)\n");
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  /** A control plane's PKI and kubeconfigs whose API server certificate names 127.0.0.1. */
+  private Path controlPlane(String name) throws Exception {
+    Path node = tmp.resolve("ca-" + name);
+    ok(kcert(Map.of(), "certs", "init", "--cert-dir", node.resolve("pki").toString(), "--kubeconfig-dir",
+        node.toString(), "--node-name", "cp-1", "--advertise-address", "127.0.0.1", "--key-algorithm", "ECDSA-P256"));
+    Files.createDirectories(node.resolve("manifests"));
+    return node;
+  }
+
+  private static Path kubeconfigFor(Path node, int port) throws IOException {
+    String admin = Files.readString(node.resolve("admin.conf"));
+    assertThat(admin).contains("server: https://127.0.0.1:6443");
+    Path kubeconfig = node.resolve("test.conf");
+    // it holds admin.conf's private key: written 0600, as kubeadm writes kubeconfigs
+    Files.createFile(kubeconfig, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(kubeconfig, admin.replace("server: https://127.0.0.1:6443", "server: https://127.0.0.1:" + port));
+    return kubeconfig;
+  }
+
+  private static String[] caPlan(Path node, Path kubeconfig) {
+    return new String[] {"ca", "plan", "--cert-dir", node.resolve("pki").toString(), "--kubeconfig-dir",
+        node.toString(), "--manifest-dir", node.resolve("manifests").toString(), "--kubelet-config",
+        node.resolve("kubelet.yaml").toString(), "--kubeconfig", kubeconfig.toString(), "--api-timeout", "20s"};
+  }
+
+  /**
+   * The tarball's jar keeps one copy of each class: the one its JDK 25 reads from the
+   * multi-release jar (Bouncy Castle ships many twice).
+   */
+  @Test
+  void theJarKeepsOnlyTheCopyOfEachClassTheRuntimeReads() throws Exception {
+    List<String> entries = new ArrayList<>();
+    try (java.util.zip.ZipFile jar = new java.util.zip.ZipFile(home.resolve("lib/kcert.jar").toFile())) {
+      jar.stream().map(java.util.zip.ZipEntry::getName).filter(n -> n.endsWith(".class")).forEach(entries::add);
+    }
+    assertThat(entries)
+        .contains("META-INF/versions/9/org/bouncycastle/util/Arrays.class", "dev/kcert/cli/Kcert.class")
+        .doesNotContain("org/bouncycastle/util/Arrays.class");
+    Map<String, Integer> copies = new java.util.HashMap<>();
+    for (String e : entries) {
+      copies.merge(e.replaceFirst("^META-INF/versions/[0-9]+/", ""), 1, Integer::sum);
+    }
+    assertThat(copies).allSatisfy((name, n) -> assertThat(n).as(name).isEqualTo(1));
+  }
+
   static int byComponents(String a, String b) {
     String[] x = a.split("/");
     String[] y = b.split("/");
@@ -243,7 +399,11 @@ class TarballIT {
 
   @Test
   void manPagesAreTroffMadeFromTheCommandModel() throws IOException {
-    String page = Files.readString(home.resolve("share/man/man1/kcert-certs-check-expiration.1"));
+    String page;
+    try (InputStream in = new java.util.zip.GZIPInputStream(
+        Files.newInputStream(home.resolve("share/man/man1/kcert-certs-check-expiration.1.gz")))) {
+      page = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
     assertThat(page).contains(".TH \"KCERT\\-CERTS\\-CHECK\\-EXPIRATION\"");
     assertThat(page).contains("\\-\\-warn\\-within").contains("\\-\\-kubeconfig\\-dir");
     assertThat(page).contains("EXAMPLES AND EXIT CODES").contains("kcert certs check\\-expiration");

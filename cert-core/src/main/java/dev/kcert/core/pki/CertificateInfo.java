@@ -13,10 +13,15 @@ import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import javax.naming.InvalidNameException;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
 import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1String;
+import org.bouncycastle.asn1.x500.AttributeTypeAndValue;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
 
 /**
  * The facts of a certificate that kcert reports and that renewal copies, read with the JDK only.
@@ -102,21 +107,41 @@ public record CertificateInfo(
         cert.getBasicConstraints() >= 0);
   }
 
-  /** The values of one attribute type in a DN, in the order they are encoded. */
+  /**
+   * The values of one attribute type in a DN, in the order they are encoded, read from the DN's
+   * DER encoding (Bouncy Castle's ASN.1 parser, already kcert's; JNDI's LdapName would bring the
+   * java.naming module into the runtime for this alone). Every attribute of a multi-valued RDN
+   * counts, as Go's crypto/x509 (and so the API server) reads Organization; string values are
+   * returned unescaped, other value types as {@code #} and the hex of their DER encoding.
+   *
+   * @param principal the DN
+   * @param type an attribute type name such as {@code CN} or {@code O}
+   * @throws IllegalArgumentException when the type is not a known name or the DN is malformed
+   */
   public static List<String> attributes(X500Principal principal, String type) {
+    ASN1ObjectIdentifier oid = BCStyle.INSTANCE.attrNameToOID(type);
+    X500Name name;
     try {
-      LdapName name = new LdapName(principal.getName(X500Principal.RFC2253));
-      List<String> values = new ArrayList<>();
-      // LdapName indexes RDNs from the right of the string form, which is the encoding order.
-      for (Rdn rdn : name.getRdns()) {
-        if (rdn.getType().equalsIgnoreCase(type)) {
-          values.add(rdn.getValue().toString());
-        }
-      }
-      return List.copyOf(values);
-    } catch (InvalidNameException e) {
+      name = X500Name.getInstance(principal.getEncoded());
+    } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("malformed distinguished name", e);
     }
+    List<String> values = new ArrayList<>();
+    for (RDN rdn : name.getRDNs()) {
+      for (AttributeTypeAndValue atv : rdn.getTypesAndValues()) {
+        if (atv.getType().equals(oid)) {
+          values.add(text(atv.getValue()));
+        }
+      }
+    }
+    return List.copyOf(values);
+  }
+
+  private static String text(ASN1Encodable value) {
+    if (value instanceof ASN1String s) {
+      return s.getString();
+    }
+    return IETFUtils.valueToString(value);
   }
 
   private static InetAddress parseIp(String literal) {

@@ -5,10 +5,10 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.Set;
 
 /** A {@link FileOps} that passes every call on; tests override single steps. */
-class ForwardingFileOps implements FileOps {
+public class ForwardingFileOps implements FileOps {
   private final FileOps delegate;
 
-  ForwardingFileOps(FileOps delegate) {
+  public ForwardingFileOps(FileOps delegate) {
     this.delegate = delegate;
   }
 

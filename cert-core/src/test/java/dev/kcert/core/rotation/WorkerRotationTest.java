@@ -13,6 +13,7 @@ import dev.kcert.core.pki.CertificateSigner;
 import dev.kcert.core.pki.CertificateTemplate;
 import dev.kcert.core.pki.PkiLayout;
 import dev.kcert.core.renewal.FileOps;
+import dev.kcert.core.renewal.ForwardingFileOps;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -146,28 +147,12 @@ class WorkerRotationTest {
   }
 
   /** File operations that fail to stage one file name. */
-  private static final class Failing implements FileOps {
-    private final FileOps real;
+  private static final class Failing extends ForwardingFileOps {
     private final String name;
 
     Failing(FileOps real, String name) {
-      this.real = real;
+      super(real);
       this.name = name;
-    }
-
-    @Override
-    public byte[] read(Path file) {
-      return real.read(file);
-    }
-
-    @Override
-    public boolean exists(Path file) {
-      return real.exists(file);
-    }
-
-    @Override
-    public void createDirectories(Path dir, Set<PosixFilePermission> perms) {
-      real.createDirectories(dir, perms);
     }
 
     @Override
@@ -175,17 +160,7 @@ class WorkerRotationTest {
       if (target.getFileName().toString().equals(name)) {
         throw KcertException.about(target, "disk full (injected)");
       }
-      return real.writeTemp(target, content, perms);
-    }
-
-    @Override
-    public void rename(Path from, Path to) {
-      real.rename(from, to);
-    }
-
-    @Override
-    public void delete(Path file) {
-      real.delete(file);
+      return super.writeTemp(target, content, perms);
     }
   }
 }

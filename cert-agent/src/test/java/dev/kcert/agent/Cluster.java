@@ -89,7 +89,7 @@ final class Cluster implements AutoCloseable {
   AgentSettings settings(String name) {
     FakeNode n = nodes.get(name);
     return AgentSettings.defaults(name, n.layout(), n.kubeletConfig())
-        .with(Duration.ofSeconds(6), Duration.ofSeconds(4), Duration.ofMillis(100));
+        .with(Duration.ofSeconds(6), Duration.ofSeconds(8), Duration.ofMillis(100));
   }
 
   static void await(String what, Duration timeout, BooleanSupplier condition) {

@@ -12,9 +12,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,123 +74,148 @@ public final class Images {
     FileEntriesLayer base = baseLayer(work, time);
     String libc = "libc6=" + dpkgVersion("libc6");
 
-    Map<String, String> labels = labels(version, commit, time, libc);
-    labels.put("org.opencontainers.image.title", "kcert");
-    labels.put(
-        "org.opencontainers.image.description",
-        "kubeadm certificate lifecycle: check-expiration, renew, import, generate-csr, init");
-    JibContainerBuilder kcert =
-        Jib.fromScratch()
-            .addFileEntriesLayer(base)
-            .addFileEntriesLayer(tree("runtime", stage.resolve("runtime"), HOME + "/runtime", time))
-            .addFileEntriesLayer(
-                files(
-                    "application",
-                    time,
-                    Map.of(
-                        stage.resolve("lib/kcert.jar"), HOME + "/lib/kcert.jar",
-                        stage.resolve("lib/kcert.aot"), HOME + "/lib/kcert.aot",
-                        stage.resolve("LICENSE"), HOME + "/LICENSE",
-                        stage.resolve("NOTICE"), HOME + "/NOTICE")))
-            .setEntrypoint(
-                List.of(
-                    HOME + "/runtime/bin/java",
-                    "-XX:+UseSerialGC",
-                    "-XX:-UsePerfData",
-                    "-Xss512k",
-                    "-XX:TieredStopAtLevel=1",
-                    "-XX:AOTCache=" + HOME + "/lib/kcert.aot",
-                    "-Xlog:disable",
-                    "-Xlog:all=off",
-                    "-jar",
-                    HOME + "/lib/kcert.jar"))
-            .setProgramArguments(List.of("certs", "check-expiration"))
-            .setUser(USER)
-            .setWorkingDirectory(AbsoluteUnixPath.get("/"))
-            .setLabels(labels)
-            .setCreationTime(time);
-    build(kcert, dist.resolve("kcert-image.tar"), repo + "/kcert:" + version);
+    // Jib's layer cache knows a file by its path, permissions and time, never its content, and
+    // every file here has the build's fixed time: a cache that outlives the build (Jib's default
+    // is one folder under the system's temporary folder, shared by every build on the machine)
+    // would put an earlier build's jar into this image. Each build starts with an empty one.
+    Path cache = work.resolve("layers-cache");
+    deleteTree(cache);
+    Context context =
+        new Context(
+            stage, base, labels(version, commit, time, libc), time, dist, repo, version, cache);
+    build(
+        new Spec(
+            "kcert",
+            "kubeadm certificate lifecycle: check-expiration, renew, import, generate-csr, init",
+            stage.resolve("runtime"),
+            stage.resolve("lib/kcert.jar"),
+            "kcert.jar",
+            Map.of(stage.resolve("lib/kcert.aot"), HOME + "/lib/kcert.aot"),
+            List.of(
+                "-XX:+UseSerialGC",
+                "-XX:-UsePerfData",
+                "-Xss512k",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:AOTCache=" + HOME + "/lib/kcert.aot",
+                "-Xlog:disable",
+                "-Xlog:all=off"),
+            List.of("certs", "check-expiration"),
+            null),
+        context);
 
-    Map<String, String> alabels = labels(version, commit, time, libc);
-    alabels.put("org.opencontainers.image.title", "kcert-csr-approver");
-    alabels.put(
-        "org.opencontainers.image.description",
-        "Approves kubelet serving CertificateSigningRequests that pass every check");
-    JibContainerBuilder approver =
-        Jib.fromScratch()
-            .addFileEntriesLayer(base)
-            .addFileEntriesLayer(
-                tree("runtime", dist.resolve("approver-runtime"), HOME + "/runtime", time))
-            .addFileEntriesLayer(
-                files(
-                    "application",
-                    time,
-                    Map.of(
-                        approverJar, HOME + "/lib/cert-csr-approver.jar",
-                        stage.resolve("LICENSE"), HOME + "/LICENSE",
-                        stage.resolve("NOTICE"), HOME + "/NOTICE")))
-            .setEntrypoint(
-                List.of(
-                    HOME + "/runtime/bin/java",
-                    "-XX:+UseSerialGC",
-                    "-XX:MaxRAMPercentage=50",
-                    "-Xss256k",
-                    "-XX:-UsePerfData",
-                    "-XX:TieredStopAtLevel=1",
-                    "-XX:ReservedCodeCacheSize=32m",
-                    "-XX:MaxDirectMemorySize=16m",
-                    "-jar",
-                    HOME + "/lib/cert-csr-approver.jar"))
-            .setProgramArguments(List.of())
-            .setUser(USER)
-            .setWorkingDirectory(AbsoluteUnixPath.get("/"))
-            .setExposedPorts(Set.of(Port.tcp(8080)))
-            .setLabels(alabels)
-            .setCreationTime(time);
-    build(approver, dist.resolve("kcert-csr-approver-image.tar"), repo + "/kcert-csr-approver:" + version);
+    build(
+        new Spec(
+            "kcert-csr-approver",
+            "Approves kubelet serving CertificateSigningRequests that pass every check",
+            dist.resolve("approver-runtime"),
+            approverJar,
+            "cert-csr-approver.jar",
+            Map.of(),
+            List.of(
+                "-XX:+UseSerialGC",
+                "-XX:MaxRAMPercentage=50",
+                "-Xss256k",
+                "-XX:-UsePerfData",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:ReservedCodeCacheSize=32m",
+                "-XX:MaxDirectMemorySize=16m"),
+            List.of(),
+            8080),
+        context);
 
     // The node agent. The image's user is the unprivileged one, as the others'; the agent's Helm
     // chart and DaemonSet run it as root with only the capabilities that replacing root's 0600
     // files needs. The JVM's sizes come from JAVA_TOOL_OPTIONS there, measured by bench/run.
-    Map<String, String> glabels = labels(version, commit, time, libc);
-    glabels.put("org.opencontainers.image.title", "kcert-agent");
-    glabels.put(
-        "org.opencontainers.image.description",
-        "Certificate metrics on each kubeadm control-plane node, and renewal one node at a time");
-    JibContainerBuilder agent =
-        Jib.fromScratch()
-            .addFileEntriesLayer(base)
-            .addFileEntriesLayer(
-                tree("runtime", dist.resolve("agent-runtime"), HOME + "/runtime", time))
-            .addFileEntriesLayer(
-                files(
-                    "application",
-                    time,
-                    Map.of(
-                        agentJar, HOME + "/lib/cert-agent.jar",
-                        stage.resolve("LICENSE"), HOME + "/LICENSE",
-                        stage.resolve("NOTICE"), HOME + "/NOTICE")))
-            .setEntrypoint(
-                List.of(
-                    HOME + "/runtime/bin/java",
-                    "-XX:+UseSerialGC",
-                    "-XX:-UsePerfData",
-                    "-XX:TieredStopAtLevel=1",
-                    "-jar",
-                    HOME + "/lib/cert-agent.jar"))
-            .setProgramArguments(List.of())
-            .setUser(USER)
-            .setWorkingDirectory(AbsoluteUnixPath.get("/"))
-            .setExposedPorts(Set.of(Port.tcp(9794)))
-            .setLabels(glabels)
-            .setCreationTime(time);
-    build(agent, dist.resolve("kcert-agent-image.tar"), repo + "/kcert-agent:" + version);
+    build(
+        new Spec(
+            "kcert-agent",
+            "Certificate metrics on each kubeadm control-plane node, and renewal one node at a time",
+            dist.resolve("agent-runtime"),
+            agentJar,
+            "cert-agent.jar",
+            Map.of(),
+            List.of("-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1"),
+            List.of(),
+            9794),
+        context);
   }
 
-  private static void build(JibContainerBuilder b, Path tar, String name) throws Exception {
+  /**
+   * One image: its title and description (labels), the runtime folder, the jar it runs (in {@code
+   * lib/} under the name given) with the JVM's flags and default arguments, other files of the
+   * application (LICENSE and NOTICE are added), and the port it serves, if any.
+   */
+  record Spec(
+      String title,
+      String description,
+      Path runtime,
+      Path jar,
+      String jarName,
+      Map<Path, String> files,
+      List<String> jvmFlags,
+      List<String> arguments,
+      Integer port) {}
+
+  /** What every image shares: the staged tarball folder, the base layer, labels and where to write. */
+  private record Context(
+      Path stage,
+      FileEntriesLayer base,
+      Map<String, String> labels,
+      Instant time,
+      Path dist,
+      String repo,
+      String version,
+      Path cache) {}
+
+  private static void build(Spec spec, Context c) throws Exception {
+    Path stage = c.stage();
+    Instant time = c.time();
+    Map<String, String> labels = new LinkedHashMap<>(c.labels());
+    labels.put("org.opencontainers.image.title", spec.title());
+    labels.put("org.opencontainers.image.description", spec.description());
+    String jar = HOME + "/lib/" + spec.jarName();
+    Map<Path, String> application = new LinkedHashMap<>(spec.files());
+    application.put(spec.jar(), jar);
+    application.put(stage.resolve("LICENSE"), HOME + "/LICENSE");
+    application.put(stage.resolve("NOTICE"), HOME + "/NOTICE");
+    List<String> entrypoint = new ArrayList<>();
+    entrypoint.add(HOME + "/runtime/bin/java");
+    entrypoint.addAll(spec.jvmFlags());
+    entrypoint.add("-jar");
+    entrypoint.add(jar);
+    JibContainerBuilder b =
+        Jib.fromScratch()
+            .addFileEntriesLayer(c.base())
+            .addFileEntriesLayer(tree("runtime", spec.runtime(), HOME + "/runtime", time))
+            .addFileEntriesLayer(files("application", time, application))
+            .setEntrypoint(entrypoint)
+            .setProgramArguments(spec.arguments())
+            .setUser(USER)
+            .setWorkingDirectory(AbsoluteUnixPath.get("/"));
+    if (spec.port() != null) {
+      b.setExposedPorts(Set.of(Port.tcp(spec.port())));
+    }
+    b.setLabels(labels).setCreationTime(time);
+    Path tar = c.dist().resolve(spec.title() + "-image.tar");
+    String name = c.repo() + "/" + spec.title() + ":" + c.version();
     Files.deleteIfExists(tar);
-    b.containerize(Containerizer.to(TarImage.at(tar).named(name)).setOfflineMode(true));
+    b.containerize(
+        Containerizer.to(TarImage.at(tar).named(name))
+            .setOfflineMode(true)
+            .setApplicationLayersCache(c.cache().resolve("application"))
+            .setBaseImageLayersCache(c.cache().resolve("base")));
     System.out.println("images: " + name + " -> " + tar);
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
+        Files.delete(p);
+      }
+    }
   }
 
   private static Map<String, String> labels(

@@ -117,6 +117,49 @@ class ImagesIT {
     }
   }
 
+  /**
+   * The application layer holds this build's files, byte for byte: a layer cache that knows files
+   * by path and time only (every file here has the build's fixed time) once put an earlier
+   * build's kcert.jar, and the AOT cache trained with it, into the image.
+   */
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({
+    "kcert-image.tar, opt/kcert/lib/kcert.jar, kcert-VERSION/lib/kcert.jar",
+    "kcert-image.tar, opt/kcert/lib/kcert.aot, kcert-VERSION/lib/kcert.aot",
+    "kcert-image.tar, opt/kcert/LICENSE, kcert-VERSION/LICENSE",
+    "kcert-csr-approver-image.tar, opt/kcert/lib/cert-csr-approver.jar, "
+        + "../../../cert-csr-approver/target/cert-csr-approver-VERSION-all.jar",
+    "kcert-agent-image.tar, opt/kcert/lib/cert-agent.jar, ../../../cert-agent/target/cert-agent-VERSION-all.jar"
+  })
+  void applicationFilesAreThisBuilds(String file, String inImage, String built) throws IOException {
+    Image image = load(Dist.DIR.resolve(file));
+    String application = image.manifest().get("Layers").get(2).asText();
+    byte[] found = null;
+    try (TarArchiveInputStream in =
+        new TarArchiveInputStream(
+            new GzipCompressorInputStream(new ByteArrayInputStream(image.blobs().get(application))))) {
+      TarArchiveEntry e;
+      while ((e = in.getNextEntry()) != null) {
+        if (e.getName().replaceFirst("^\\./", "").replaceFirst("^/", "").equals(inImage)) {
+          found = in.readAllBytes();
+        }
+      }
+    }
+    assertThat(found).as(inImage + " in " + file).isNotNull();
+    Path source = Dist.DIR.resolve(built.replace("VERSION", Dist.VERSION)).normalize();
+    assertThat(sha256(found))
+        .as(inImage + " in " + file + " against " + source)
+        .isEqualTo(sha256(Files.readAllBytes(source)));
+  }
+
+  static String sha256(byte[] data) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource({"kcert-image.tar, version -o short", "kcert-csr-approver-image.tar, --help",
       "kcert-agent-image.tar, --help"})

@@ -102,12 +102,7 @@ public final class CaCommand {
         description = "The static pod manifests (default: ${DEFAULT-VALUE}).")
     Path manifestDir;
 
-    @Option(
-        names = "--kubelet-config",
-        paramLabel = "FILE",
-        defaultValue = NodeFiles.KUBELET_CONFIG,
-        description = "The kubelet's configuration file (default: ${DEFAULT-VALUE}).")
-    Path kubeletConfig;
+    @Mixin KubeletConfigOption kubelet;
 
     Rotation rotation(Clock clock) {
       if (!Rotation.CAS.contains(ca)) {
@@ -127,7 +122,7 @@ public final class CaCommand {
     }
 
     NodeFiles node() {
-      return new NodeFiles(dirs.layout(), manifestDir, kubeletConfig);
+      return new NodeFiles(dirs.layout(), manifestDir, kubelet.file);
     }
   }
 
@@ -753,7 +748,7 @@ public final class CaCommand {
       }
       List<ServedTrust.Row> servedRows = null;
       if (served) {
-        NodeEndpoints.Result ends = NodeEndpoints.read(target.dirs.layout(), target.kubeletConfig);
+        NodeEndpoints.Result ends = NodeEndpoints.read(target.dirs.layout(), target.kubelet.file);
         servedRows = ServedTrust.check(r, s.phase(), ends.endpoints(),
             TlsProbe.withTimeout(servedTimeout), clock(spec).instant());
       }

@@ -54,12 +54,7 @@ import picocli.CommandLine.Spec;
 public final class CheckServedCommand implements Callable<Integer> {
   @Mixin PkiDirs dirs;
 
-  @Option(
-      names = "--kubelet-config",
-      paramLabel = "FILE",
-      defaultValue = NodeEndpoints.KUBELET_CONFIG,
-      description = "The kubelet's configuration file (default: ${DEFAULT-VALUE}).")
-  Path kubeletConfig;
+  @Mixin KubeletConfigOption kubelet;
 
   @Option(
       names = "--timeout",
@@ -99,7 +94,7 @@ public final class CheckServedCommand implements Callable<Integer> {
     }
     NodeEndpoints.Result endpoints =
         NodeEndpoints.read(
-            dirs.layout(), kubeletConfig, only.isEmpty() ? EnumSet.allOf(Component.class) : only);
+            dirs.layout(), kubelet.file, only.isEmpty() ? EnumSet.allOf(Component.class) : only);
     List<Result> results =
         ServedCheck.check(
             endpoints.endpoints(),

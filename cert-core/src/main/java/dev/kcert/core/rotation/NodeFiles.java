@@ -21,7 +21,6 @@ import java.util.List;
  */
 public record NodeFiles(PkiLayout layout, Path manifestDir, Path kubeletConfig) {
   public static final String MANIFEST_DIR = "/etc/kubernetes/manifests";
-  public static final String KUBELET_CONFIG = NodeEndpoints.KUBELET_CONFIG;
 
   /** The usual places below one {@code /etc/kubernetes}-like root (tests and generated PKIs). */
   public static NodeFiles under(Path root) {

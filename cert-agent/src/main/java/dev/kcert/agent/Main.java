@@ -3,6 +3,8 @@ package dev.kcert.agent;
 import dev.kcert.agent.metrics.X509Metrics;
 import dev.kcert.core.node.NodeEndpoints;
 import dev.kcert.core.pki.PkiLayout;
+import dev.kcert.kube.ComponentCommand;
+import dev.kcert.kube.ComponentCommand.BadOption;
 import dev.kcert.kube.Durations;
 import dev.kcert.kube.HealthServer;
 import dev.kcert.kube.KubeClients;
@@ -25,7 +27,6 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -33,7 +34,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "kcert-agent",
     mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
+    versionProvider = ComponentCommand.Version.class,
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
@@ -242,15 +243,6 @@ public final class Main implements Callable<Integer> {
     };
   }
 
-  /** A configuration error, reported on one line before anything starts. */
-  static final class BadOption extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    BadOption(String message) {
-      super(message);
-    }
-  }
-
   @Override
   public Integer call() throws Exception {
     AgentSettings settings = settings();
@@ -310,22 +302,6 @@ public final class Main implements Callable<Integer> {
   }
 
   static int run(java.io.PrintWriter err, String... args) {
-    CommandLine cmd = new CommandLine(new Main());
-    cmd.setErr(err);
-    cmd.setExecutionExceptionHandler(
-        (e, commandLine, parseResult) -> {
-          commandLine.getErr().println("kcert-agent: " + (e instanceof BadOption ? "" : "error: ") + Log.oneLine(e));
-          return e instanceof BadOption ? 2 : 1;
-        });
-    return cmd.execute(args);
-  }
-
-  /** The version from the jar manifest. */
-  static final class Version implements CommandLine.IVersionProvider {
-    @Override
-    public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"kcert-agent " + (v == null ? "(development build)" : v)};
-    }
+    return ComponentCommand.execute(new Main(), err, args);
   }
 }

@@ -3,9 +3,10 @@ package dev.kcert.approver;
 import dev.kcert.core.approval.Cidr;
 import dev.kcert.core.approval.KeyPolicy;
 import dev.kcert.core.approval.PolicyConfig;
+import dev.kcert.kube.ComponentCommand;
+import dev.kcert.kube.ComponentCommand.BadOption;
 import dev.kcert.kube.Durations;
 import dev.kcert.kube.KubeClients;
-import dev.kcert.kube.Log;
 import dev.kcert.kube.LogFormat;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -18,13 +19,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
 import java.util.regex.Pattern;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "kcert-csr-approver",
     mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
+    versionProvider = ComponentCommand.Version.class,
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
@@ -369,15 +369,6 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  /** A configuration error, reported on one line before anything starts. */
-  static final class BadOption extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    BadOption(String message) {
-      super(message);
-    }
-  }
-
   private static String hostName() {
     try {
       return InetAddress.getLocalHost().getHostName();
@@ -428,22 +419,6 @@ public final class Main implements Callable<Integer> {
   }
 
   static int run(String... args) {
-    CommandLine cmd = new CommandLine(new Main());
-    cmd.setExecutionExceptionHandler(
-        (e, commandLine, parseResult) -> {
-          commandLine.getErr().println("kcert-csr-approver: " + (e instanceof BadOption ? "" : "error: ")
-              + Log.oneLine(e));
-          return e instanceof BadOption ? 2 : 1;
-        });
-    return cmd.execute(args);
-  }
-
-  /** The version from the jar manifest. */
-  static final class Version implements CommandLine.IVersionProvider {
-    @Override
-    public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"kcert-csr-approver " + (v == null ? "(development build)" : v)};
-    }
+    return ComponentCommand.execute(new Main(), new java.io.PrintWriter(System.err, true), args);
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kcert.core.approval.Cidr;
+import dev.kcert.kube.ComponentCommand.BadOption;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.reflect.Field;
@@ -122,7 +123,7 @@ class MainTest {
     "--max-sans            | 0 | policy: maximum number of SANs must be at least 1, not 0",
   })
   void badConfigurationFailsAtStartWithAClearMessage(String option, String value, String message) {
-    assertThatThrownBy(() -> parse(option, value)).isInstanceOf(Main.BadOption.class).hasMessage(message);
+    assertThatThrownBy(() -> parse(option, value)).isInstanceOf(BadOption.class).hasMessage(message);
   }
 
   @Test

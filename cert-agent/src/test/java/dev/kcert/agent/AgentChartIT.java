@@ -1,10 +1,15 @@
 package dev.kcert.agent;
 
+import static dev.kcert.kube.testing.Charts.all;
+import static dev.kcert.kube.testing.Charts.one;
+import static dev.kcert.kube.testing.Charts.parse;
+import static dev.kcert.kube.testing.Charts.rule;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import dev.kcert.kube.testing.Charts;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -19,19 +24,16 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
-import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -61,38 +63,7 @@ class AgentChartIT {
       "agent.notifyUrl", "https://hooks.example.com/kcert");
 
   static List<HasMetadata> render(Map<String, Object> set) {
-    // the reference kubeadm release; the chart asks for 1.27 or later
-    var template = new Helm(CHART).template().withName(NAME).withNamespace(NS).withKubeVersion("v1.31.0");
-    set.forEach(template::set);
-    return parse(template.call());
-  }
-
-  static List<HasMetadata> parse(String yaml) {
-    List<HasMetadata> objects = new ArrayList<>();
-    for (String doc : Pattern.compile("(?m)^---\\s*$").split(yaml)) {
-      if (doc.lines().allMatch(l -> l.isBlank() || l.strip().startsWith("#"))) {
-        continue;
-      }
-      KubernetesResource r = Serialization.unmarshal(doc, KubernetesResource.class);
-      assertThat(r).as(doc).isInstanceOf(HasMetadata.class);
-      objects.add((HasMetadata) r);
-    }
-    return objects;
-  }
-
-  static <T> List<T> all(List<HasMetadata> objects, Class<T> type) {
-    return objects.stream().filter(type::isInstance).map(type::cast).toList();
-  }
-
-  static <T> T one(List<HasMetadata> objects, Class<T> type) {
-    List<T> found = all(objects, type);
-    assertThat(found).as(type.getSimpleName()).hasSize(1);
-    return found.get(0);
-  }
-
-  static PolicyRule rule(String group, String resource, List<String> names, String... verbs) {
-    return new PolicyRuleBuilder().withApiGroups(group).withResources(resource).withResourceNames(names)
-        .withVerbs(verbs).build();
+    return Charts.render(CHART, NAME, NS, set);
   }
 
   static Container container(List<HasMetadata> objects) {

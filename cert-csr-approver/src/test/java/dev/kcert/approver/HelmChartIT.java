@@ -1,14 +1,16 @@
 package dev.kcert.approver;
 
+import static dev.kcert.kube.testing.Charts.one;
+import static dev.kcert.kube.testing.Charts.rule;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.marcnuri.helm.Helm;
-import dev.kcert.core.approval.KeyPolicy;
 import com.marcnuri.helm.LintResult;
+import dev.kcert.core.approval.KeyPolicy;
+import dev.kcert.kube.testing.Charts;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.SecurityContext;
@@ -18,19 +20,14 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
-import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
-import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,20 +44,7 @@ class HelmChartIT {
   static final String NAME = "kcert-csr-approver";
 
   static List<HasMetadata> render(Map<String, Object> set) {
-    // the reference kubeadm release; the chart asks for 1.27 or later
-    var template = new Helm(CHART).template().withName(NAME).withNamespace(NS).withKubeVersion("v1.31.0");
-    set.forEach(template::set);
-    String yaml = template.call();
-    List<HasMetadata> objects = new ArrayList<>();
-    for (String doc : Pattern.compile("(?m)^---\\s*$").split(yaml)) {
-      if (doc.lines().allMatch(l -> l.isBlank() || l.strip().startsWith("#"))) {
-        continue;
-      }
-      KubernetesResource r = Serialization.unmarshal(doc, KubernetesResource.class);
-      assertThat(r).as(doc).isInstanceOf(HasMetadata.class);
-      objects.add((HasMetadata) r);
-    }
-    return objects;
+    return Charts.render(CHART, NAME, NS, set);
   }
 
   static Map<String, Object> values(String... keysAndValues) {
@@ -69,17 +53,6 @@ class HelmChartIT {
       m.put(keysAndValues[i], keysAndValues[i + 1]);
     }
     return m;
-  }
-
-  static <T> T one(List<HasMetadata> objects, Class<T> type) {
-    List<T> found = objects.stream().filter(type::isInstance).map(type::cast).toList();
-    assertThat(found).as(type.getSimpleName()).hasSize(1);
-    return found.get(0);
-  }
-
-  static PolicyRule rule(String group, String resource, List<String> names, String... verbs) {
-    return new PolicyRuleBuilder().withApiGroups(group).withResources(resource)
-        .withResourceNames(names).withVerbs(verbs).build();
   }
 
   @Test

@@ -16,15 +16,35 @@ import java.util.concurrent.Future;
  * openssl's 11 keys, so that the renewal's time splits into what any JVM needs for its keys and
  * what kcert adds.
  *
- * <p>Usage: {@code java -cp benchmarks.jar dev.kcert.bench.KeyFloor [KEYS]}; prints the number of
- * keys made and the modulus bits of the first (so the work cannot be skipped).
+ * <p>Usage: {@code java -cp benchmarks.jar dev.kcert.bench.KeyFloor [KEYS [WARM]]}; prints the
+ * number of keys made and the modulus bits of the first (so the work cannot be skipped). With
+ * {@code WARM} keys made first in the same JVM, it also prints the seconds the {@code KEYS} keys
+ * took after them: key generation once the JIT has compiled it, which shows how much of the floor
+ * is the JVM warming up.
  */
 public final class KeyFloor {
   private KeyFloor() {}
 
   public static void main(String[] args) throws Exception {
     int keys = args.length > 0 ? Integer.parseInt(args[0]) : 11;
+    int warm = args.length > 1 ? Integer.parseInt(args[1]) : 0;
     ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
+    if (warm > 0) {
+      int bits = make(pool, warm);
+      long start = System.nanoTime();
+      make(pool, keys);
+      double secs = (System.nanoTime() - start) / 1e9;
+      pool.shutdown();
+      System.out.printf(java.util.Locale.ROOT, "%d keys, %d bits, after %d: %.3f s%n", keys, bits, warm, secs);
+      return;
+    }
+    int bits = make(pool, keys);
+    pool.shutdown();
+    System.out.println(keys + " keys, " + bits + " bits");
+  }
+
+  /** Makes {@code keys} keys on the pool's threads; returns the first one's modulus bits. */
+  private static int make(ExecutorService pool, int keys) throws Exception {
     List<Future<KeyPair>> made = new ArrayList<>();
     for (int i = 0; i < keys; i++) {
       made.add(
@@ -42,7 +62,6 @@ public final class KeyFloor {
         bits = ((java.security.interfaces.RSAPublicKey) pair.getPublic()).getModulus().bitLength();
       }
     }
-    pool.shutdown();
-    System.out.println(made.size() + " keys, " + bits + " bits");
+    return bits;
   }
 }

@@ -192,7 +192,15 @@ public final class RenewCommand implements Callable<Integer> {
     out.print(table(plan));
     out.println();
     if (restart.restart && !plan.renewals().isEmpty()) {
-      restart.dryRun(plan.renewals().stream().map(Item::entry).toList(), out);
+      List<CatalogueEntry> renewed = plan.renewals().stream().map(Item::entry).toList();
+      String refusal = restart.refusal(dirs.layout(config), renewed);
+      if (refusal != null) {
+        out.flush();
+        err.println(refusal);
+        err.flush();
+        return ExitCodes.ERROR;
+      }
+      restart.dryRun(renewed, out);
     }
     out.println(
         plan.renewals().isEmpty()
@@ -239,6 +247,9 @@ public final class RenewCommand implements Callable<Integer> {
       if (plan.renewals().isEmpty()) {
         return nothingToRenew(plan, out);
       }
+      if (refused(layout, plan, err)) {
+        return ExitCodes.ERROR;
+      }
     }
     RunLock lock = RunLock.acquire(Installer.backupParent(layout));
     try {
@@ -246,6 +257,9 @@ public final class RenewCommand implements Callable<Integer> {
         plan = plan(entries, clock, err); // the files have changed since
         if (plan.renewals().isEmpty()) {
           return nothingToRenew(plan, out);
+        }
+        if (refused(layout, plan, err)) {
+          return ExitCodes.ERROR;
         }
       }
       Installer.Result result = installer.install(layout, clock.instant(), plan.changes());
@@ -269,6 +283,16 @@ public final class RenewCommand implements Callable<Integer> {
     } finally {
       lock.close();
     }
+  }
+
+  /** --restart without the static pods' manifests: refused before anything is written. */
+  private boolean refused(PkiLayout layout, RenewalPlanner.Plan plan, PrintWriter err) {
+    String refusal = restart.refusal(layout, plan.renewals().stream().map(Item::entry).toList());
+    if (refusal != null) {
+      err.println(refusal);
+      err.flush();
+    }
+    return refusal != null;
   }
 
   /**

@@ -59,6 +59,22 @@ public final class RestartOptions {
     }
   }
 
+  /**
+   * Checked before anything is written: a renewal whose static pods cannot be restarted (no
+   * manifests folder) is refused, so that exit code 1 still means nothing was written. Returns the
+   * error line, or null when the restarts can go ahead.
+   */
+  String refusal(PkiLayout layout, List<CatalogueEntry> renewed) {
+    Path manifests = NodeEndpoints.manifestsDir(layout.kubeconfigDir());
+    boolean pods = Component.readers(renewed).stream().anyMatch(Component::isStaticPod);
+    if (!restart || !pods || Files.isDirectory(manifests)) {
+      return null;
+    }
+    return "error: "
+        + KcertException.about(manifests, "missing: no static pods to restart; nothing was written")
+            .getMessage();
+  }
+
   int run(
       PkiLayout layout,
       List<CatalogueEntry> renewed,

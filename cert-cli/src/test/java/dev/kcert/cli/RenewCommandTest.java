@@ -96,6 +96,35 @@ class RenewCommandTest {
     assertThat(root.resolve("tmp")).doesNotExist();
   }
 
+  @ParameterizedTest(name = "renew {0} --restart without a manifests folder")
+  @CsvSource({"all", "apiserver", "etcd-server"})
+  void restartWithoutManifestsIsRefusedBeforeAnythingIsWritten(String name) {
+    Map<String, String> before = Cli.snapshot(root);
+    String refusal =
+        "error: " + root.resolve("manifests") + ": missing: no static pods to restart; nothing was written\n";
+
+    Run r = renew(name, "--restart");
+    assertThat(r.code()).isEqualTo(ExitCodes.ERROR);
+    assertThat(r.err()).isEqualTo(refusal);
+    assertThat(r.out()).isEmpty();
+    assertThat(Cli.snapshot(root)).isEqualTo(before);
+    assertThat(root.resolve("tmp")).as("no lock, no backup: nothing was written").doesNotExist();
+
+    Run dry = renew(name, "--restart", "--dry-run");
+    assertThat(dry.code()).isEqualTo(ExitCodes.ERROR);
+    assertThat(dry.err()).isEqualTo(refusal);
+    assertThat(dry.out()).doesNotContain("Would restart");
+    assertThat(Cli.snapshot(root)).isEqualTo(before);
+  }
+
+  @Test
+  void restartOfAKubeconfigReadByNoStaticPodNeedsNoManifests() {
+    Run r = renew("admin.conf", "--restart");
+    assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.OK);
+    assertThat(r.err()).isEmpty();
+    assertThat(r.out()).contains("No static pod needed a restart.");
+  }
+
   @Test
   void renewWithinLeavesWhatIsNotDueAndExitsFiveWhenNothingIs() {
     Map<String, String> before = Cli.snapshot(root);

@@ -438,9 +438,12 @@ class KubeadmConfigCommandTest {
     assertThat(row(r.out(), "kubelet-client-current.pem")).contains("Jan 10, 2027 08:00 UTC");
 
     // the same tree as a ROOT folder: the absolute reference is read below <root>/host
+    // and so are the kubelet's own files: <root>/host/var/lib/kubelet/pki, as kubelet.conf's
     Run fleet = Cli.run("certs", "check-expiration", "--include-kubelet", etc.toString());
-    assertThat(fleet.out()).doesNotContain("!INVALID!");
+    assertThat(fleet.code()).as(fleet.err()).isEqualTo(ExitCodes.OK);
+    assertThat(fleet.out()).doesNotContain("!INVALID!").doesNotContain("!MISSING!");
     assertThat(row(fleet.out(), "kubelet.conf")).contains("Jan 10, 2027 08:00 UTC");
+    assertThat(row(fleet.out(), "kubelet-client-current.pem")).contains("Jan 10, 2027 08:00 UTC");
 
     // and renewal writes below --rootfs too
     Run renew = Cli.run("certs", "renew", "admin.conf", "--rootfs", host.toString());

@@ -30,11 +30,25 @@ public final class FleetScan {
     long certificates = 0;
     while (roots.hasNext()) {
       Path root = roots.next();
-      ExpiryReport report =
-          ExpiryReport.of(PkiInventory.scan(PkiLayout.under(root), options), clock);
+      ExpiryReport report = ExpiryReport.of(PkiInventory.scan(layout(root), options), clock);
       certificates += report.all().filter(e -> e.hasDate()).count();
       sink.accept(new NodeReport(root, report));
     }
     return certificates;
+  }
+
+  /**
+   * A root's folders. The kubelet's certificates are read where its kubeconfig's absolute paths
+   * point, below the root's file system ({@code /backup/node-1/var/lib/kubelet/pki} for {@code
+   * /backup/node-1/etc/kubernetes}), so that kubelet.conf and the files it names are read from the
+   * same node.
+   */
+  static PkiLayout layout(Path root) {
+    PkiLayout under = PkiLayout.under(root);
+    return new PkiLayout(
+        under.certDir(),
+        under.kubeconfigDir(),
+        PkiLayout.onHost(under.rootfs(), PkiLayout.DEFAULT_KUBELET_DIR),
+        under.rootfs());
   }
 }

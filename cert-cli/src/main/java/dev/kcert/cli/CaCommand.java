@@ -1014,7 +1014,7 @@ public final class CaCommand {
         "Returns this node to the old CA alone from any phase before finish: trust files and"
             + " kubeconfigs hold the old CA again, certificates the new CA signed are re-signed by"
             + " the old one (keys kept), the CA key is the old one, the controller manager's"
-            + " signer flag points where it did; then the rotation folder is removed. Every"
+            + " signer flag points where it did; then the rotation folder is emptied. Every"
             + " replaced file is backed up first. With --restart, the record of the restarts stays"
             + " until they and the served proof pass: run abort --restart again to retry."
       },

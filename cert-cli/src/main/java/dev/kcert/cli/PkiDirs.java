@@ -35,7 +35,9 @@ public final class PkiDirs {
       description =
           "The node's root file system, when it is not this machine's (a mounted disk, a backup, a"
               + " container with the host at /host): every absolute path kcert reads or writes,"
-              + " including those written inside kubeconfig files, is taken below DIR.")
+              + " including those written inside kubeconfig files, is taken below DIR. Files named"
+              + " on the command line as input from elsewhere (ca prepare --new-ca-cert) are read"
+              + " as given.")
   Path rootfs;
 
   /** The folders, with kcert's defaults where no option names them. */

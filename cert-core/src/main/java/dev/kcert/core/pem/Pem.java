@@ -80,7 +80,8 @@ public final class Pem {
 
   private static KcertException tooLarge(Path file) {
     return KcertException.about(
-        file, "larger than " + (MAX_FILE_BYTES >> 20) + " MiB, too large for a certificate, key or kubeconfig");
+        file, "larger than " + (MAX_FILE_BYTES >> 20) + " MiB, more than kcert reads from one file"
+            + " (a certificate, key, kubeconfig or manifest)");
   }
 
   /**

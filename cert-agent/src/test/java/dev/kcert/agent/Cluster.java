@@ -1,6 +1,7 @@
 package dev.kcert.agent;
 
 import dev.kcert.core.node.Component;
+import dev.kcert.core.testing.FakeKubelet;
 import dev.kcert.core.testing.FakeNode;
 import dev.kcert.core.testing.TestPki;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
@@ -42,8 +43,11 @@ final class Cluster implements AutoCloseable {
   final Map<String, FakeNode> nodes = new LinkedHashMap<>();
   /** Every static pod start after the first, in order: "cp-1 etcd", ... */
   final List<String> restarts = Collections.synchronizedList(new ArrayList<>());
+  /** The cluster made last, whose fake kubelets {@link KubeletJournals} shows when a test fails. */
+  static volatile Cluster last;
 
   Cluster(Path root, String... names) {
+    last = this;
     server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
         new KubernetesCrudDispatcher(), false);
     server.init();
@@ -80,6 +84,15 @@ final class Cluster implements AutoCloseable {
       existing.edit(p -> new PodBuilder(p).editMetadata().addToAnnotations("kubernetes.io/config.hash", hash)
           .endMetadata().withStatus(pod.getStatus()).build());
     }
+  }
+
+  /** What each node's fake kubelet did, node by node (see {@link FakeKubelet#journal()}). */
+  String journals() {
+    StringBuilder out = new StringBuilder();
+    for (Map.Entry<String, FakeNode> n : nodes.entrySet()) {
+      out.append(n.getKey()).append(": ").append(n.getValue().kubelet().journal()).append('\n');
+    }
+    return out.toString();
   }
 
   FakeNode node(String name) {

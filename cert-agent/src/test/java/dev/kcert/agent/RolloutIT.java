@@ -34,9 +34,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The coordinated renewal on control-plane nodes stood in for by {@link Cluster}. */
+@ExtendWith(KubeletJournals.class)
 class RolloutIT {
   private static final List<String> ORDER =
       List.of("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler");

@@ -56,6 +56,8 @@ public final class FakeKubelet implements AutoCloseable {
   private final Map<Component, List<HttpsServer>> running = new EnumMap<>(Component.class);
   private final Map<Component, Integer> failNext = new ConcurrentHashMap<>();
   private final List<String> events = Collections.synchronizedList(new ArrayList<>());
+  /** The events and what led to them, with the time of each, for failure messages. */
+  private final List<String> journal = Collections.synchronizedList(new ArrayList<>());
   private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile boolean stopped;
   /** How long a restarted component's ports stay closed. */
@@ -101,6 +103,37 @@ public final class FakeKubelet implements AutoCloseable {
     events.clear();
   }
 
+  /**
+   * Everything this kubelet did, one line each with its time of day (UTC): starts, stops, failures
+   * and why, the listeners' calls and how long they took. For failure messages: a test that fails
+   * on a component that did not come back shows what the fake was doing meanwhile.
+   */
+  public String journal() {
+    List<String> lines;
+    synchronized (journal) {
+      lines = List.copyOf(journal);
+    }
+    return "fake kubelet of " + manifests + (lines.isEmpty() ? " (nothing happened)" : ":\n  " + String.join("\n  ", lines));
+  }
+
+  private void record(String event) {
+    events.add(event);
+    note(event);
+  }
+
+  private void note(String line) {
+    synchronized (journal) {
+      if (journal.size() >= JOURNAL_LINES) {
+        journal.remove(0);
+      }
+      journal.add(TIME.format(java.time.Instant.now()) + " " + line);
+    }
+  }
+
+  private static final int JOURNAL_LINES = 400;
+  private static final java.time.format.DateTimeFormatter TIME =
+      java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(java.time.ZoneOffset.UTC);
+
   synchronized void start() {
     serveKubelet();
     scan();
@@ -118,7 +151,8 @@ public final class FakeKubelet implements AutoCloseable {
       }
       sleep(20);
     }
-    throw new IllegalStateException("fake kubelet did not catch up with " + manifests);
+    throw new IllegalStateException(
+        "fake kubelet did not catch up with " + manifests + " within " + timeout.toMillis() + " ms; " + journal());
   }
 
   private boolean upToDate() {
@@ -139,7 +173,7 @@ public final class FakeKubelet implements AutoCloseable {
       try {
         scan();
       } catch (RuntimeException e) {
-        events.add("error " + e.getMessage());
+        record("error " + e.getMessage());
       }
       sleep(50);
     }
@@ -171,6 +205,7 @@ public final class FakeKubelet implements AutoCloseable {
   }
 
   private void restart(Component c, Path manifestFile) {
+    note("manifest of " + c.podName() + " changed: stopping " + running.getOrDefault(c, List.of()).size() + " server(s)");
     for (HttpsServer s : running.getOrDefault(c, List.of())) {
       s.stop(0);
     }
@@ -180,7 +215,7 @@ public final class FakeKubelet implements AutoCloseable {
     int fails = failNext.getOrDefault(c, 0);
     if (fails > 0) {
       failNext.put(c, fails - 1);
-      events.add("failed " + c.podName());
+      record("failed " + c.podName());
       tell(c, manifestFile, false);
       return;
     }
@@ -188,7 +223,7 @@ public final class FakeKubelet implements AutoCloseable {
     try {
       m = StaticPodManifest.read(manifestFile);
     } catch (RuntimeException e) {
-      events.add("invalid " + c.podName()); // the kubelet logs it and runs nothing
+      record("invalid " + c.podName()); // the kubelet logs it and runs nothing
       return;
     }
     List<HttpsServer> servers = new ArrayList<>();
@@ -199,7 +234,7 @@ public final class FakeKubelet implements AutoCloseable {
       servers.add(serve(e, key, clientAuth ? m.flag("trusted-ca-file").map(Path::of).orElseThrow() : null));
     }
     running.put(c, servers);
-    events.add("start " + c.podName());
+    record("start " + c.podName());
     tell(c, manifestFile, true);
   }
 
@@ -294,10 +329,13 @@ public final class FakeKubelet implements AutoCloseable {
     String full = hash(manifestFile);
     String h = full.length() > 32 ? full.substring(0, 32) : full;
     for (Listener l : listeners) {
+      long t0 = System.nanoTime();
       try {
         l.started(c, h, ready);
+        note("told listener " + c.podName() + " hash " + h.substring(0, Math.min(8, h.length())) + " ready " + ready
+            + " (" + (System.nanoTime() - t0) / 1_000_000 + " ms)");
       } catch (RuntimeException e) {
-        events.add("listener " + e.getMessage());
+        record("listener " + e.getMessage());
       }
     }
   }

@@ -9,7 +9,6 @@ import dev.kcert.core.node.NodeEndpoints;
 import dev.kcert.core.node.ServingEndpoint;
 import dev.kcert.core.node.StaticPodManifest;
 import dev.kcert.core.pem.Certificates;
-import dev.kcert.core.pem.Pem;
 import dev.kcert.core.pem.PrivateKeys;
 import dev.kcert.core.pki.CertificateSigner;
 import dev.kcert.core.pki.CertificateTemplate;
@@ -77,6 +76,7 @@ public final class FakeKubelet implements AutoCloseable {
 
   private static final long RETRY_MAX_MS = 1600;
   private final Map<Component, Retry> retries = new EnumMap<>(Component.class);
+  private final Set<Path> unreadable = new java.util.HashSet<>();
   private Thread watcher;
 
   FakeKubelet(PkiLayout layout, Path kubeletConfig) {
@@ -215,6 +215,14 @@ public final class FakeKubelet implements AutoCloseable {
         }
         Component c = Component.byPodName(name.substring(0, name.length() - 5)).orElse(null);
         byte[] content = read(p);
+        if (content == null) {
+          // gone since the listing, or not a file: a kubelet looks again at its next pass
+          if (unreadable.add(p)) {
+            note("cannot read " + name + " now; looking again at the next scan");
+          }
+          continue;
+        }
+        unreadable.remove(p);
         String h = hash(content);
         boolean changed = !h.equals(seen.get(p));
         Retry retry = c == null ? null : retries.get(c);
@@ -415,11 +423,15 @@ public final class FakeKubelet implements AutoCloseable {
     return hash(read(p));
   }
 
-  /** The file's bytes, or {@code null} when it cannot be read (gone, or being replaced). */
+  /**
+   * The file's bytes, or {@code null} when it cannot be read (gone). Read plainly, as a kubelet
+   * reads its manifests: kcert's own reading refuses a file replaced between its look and its open,
+   * which a manifest being renamed over can be at any scan.
+   */
   private static byte[] read(Path p) {
     try {
-      return Pem.readFile(p);
-    } catch (RuntimeException e) {
+      return Files.readAllBytes(p);
+    } catch (IOException e) {
       return null;
     }
   }

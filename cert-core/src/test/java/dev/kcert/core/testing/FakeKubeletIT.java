@@ -21,9 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The fake kubelet when a component cannot bind one of its ports (another process holds it): the
- * ports it did bind are let go, the failure is in its events and journal, it tries again with a
- * back-off and comes up once the port is free, and nothing stays bound after {@link
- * FakeKubelet#close()}.
+ * ports it did bind are let go, the failure is in its events and journal, the other components are
+ * still looked after, it tries again with a back-off and comes up once the port is free, and
+ * nothing stays bound after {@link FakeKubelet#close()}.
  */
 class FakeKubeletIT {
   @TempDir Path tmp;
@@ -62,11 +62,20 @@ class FakeKubeletIT {
       assertThatThrownBy(() -> node.kubelet().awaitServing(Duration.ofMillis(300)))
           .hasMessageContaining("cannot start etcd");
       assertThat(told).doesNotContain("etcd true");
+      // the other components are looked after meanwhile: a changed manifest is acted on
+      Path apiserver = manifest.resolveSibling("kube-apiserver.yaml");
+      AtomicFiles.write(apiserver, (Files.readString(apiserver) + "# changed\n").getBytes(StandardCharsets.UTF_8),
+          AtomicFiles.PRIVATE);
+      deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (!node.kubelet().starts().contains("kube-apiserver") && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(node.kubelet().starts()).as(node.kubelet().journal()).containsExactly("kube-apiserver");
 
       squatter.close();
       node.kubelet().awaitServing(Duration.ofSeconds(20));
-      assertThat(node.kubelet().starts()).as(node.kubelet().journal()).containsExactly("etcd");
-      assertThat(told).containsExactly("etcd true");
+      assertThat(node.kubelet().starts()).as(node.kubelet().journal()).containsExactly("kube-apiserver", "etcd");
+      assertThat(told).containsExactly("kube-apiserver true", "etcd true");
       Path pki = node.layout().certDir();
       assertThat(ServedCheck.same(PROBE.fetch("127.0.0.1", client).leaf(),
           ServedCheck.readCertificate(pki.resolve("etcd/server.crt")))).isTrue();

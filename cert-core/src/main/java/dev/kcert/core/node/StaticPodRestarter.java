@@ -166,6 +166,42 @@ public final class StaticPodRestarter {
 
   private record Restarted(Component component, Path manifest, byte[] original) {}
 
+  /**
+   * Puts manifests back as a roll-back does: one at a time, the latest in kcert's order first
+   * (kube-scheduler, kube-controller-manager, kube-apiserver, etcd), each written crash-safe and
+   * then waited for until every port of the component serves the files on disk (one configured
+   * with no certificate file: a certificate other than the one it served before), within the
+   * timeout. Without the caller's extra gate: a roll-back only has to bring the old files back.
+   * Manifests whose content is already on disk are left alone.
+   *
+   * @param originals the bytes each component's manifest gets back
+   * @return one note per manifest put back: {@code "put back etcd.yaml"}, with why not when the
+   *     component did not come back in time
+   */
+  public List<String> putBack(Map<Component, byte[]> originals) {
+    List<String> notes = new ArrayList<>();
+    Component[] all = Component.values();
+    for (int i = all.length - 1; i >= 0; i--) {
+      Component c = all[i];
+      byte[] original = originals.get(c);
+      if (original == null || !c.isStaticPod()) {
+        continue;
+      }
+      Path file = NodeEndpoints.manifestFile(layout.kubeconfigDir(), c);
+      if (Files.exists(file) && java.util.Arrays.equals(Pem.readFile(file), original)) {
+        continue;
+      }
+      List<ServingEndpoint> endpoints = NodeEndpoints.fromManifest(c, StaticPodManifest.parse(original, file));
+      Map<ServingEndpoint, X509Certificate> before = servedBefore(endpoints);
+      progress.accept("Restarting " + c.podName() + " with its original manifest");
+      AtomicFiles.write(file, original, AtomicFiles.PRIVATE);
+      String why = awaitGates(c, endpoints, before, NO_GATE);
+      notes.add("put back " + file.getFileName() + (why == null ? "" : " (not back within "
+          + options.timeout().toSeconds() + "s: " + why + ")"));
+    }
+    return notes;
+  }
+
   private GateFailure rollBack(
       Component failed, String why, List<Restarted> done, Runnable rollBack) {
     String message =

@@ -36,7 +36,8 @@ public final class StaticPodRestarter {
    *
    * @param timeout how long each component has to come back
    * @param pollInterval how often the gates look
-   * @param probeTimeout how long one connection may take
+   * @param probeTimeout how long one connection may take (at most a quarter of {@code timeout},
+   *     at least a second: one look at a port never takes the whole wait)
    * @param clock stamps the annotation
    */
   public record Options(Duration timeout, Duration pollInterval, Duration probeTimeout, Clock clock) {
@@ -236,9 +237,22 @@ public final class StaticPodRestarter {
     return new GateFailure(failed, message, message + "; rolled back: " + String.join("; ", notes));
   }
 
+  /**
+   * How long one look at a port may take: the probe timeout, but no more than a quarter of the
+   * restart timeout (and no less than a second). A connection that is accepted and never answered
+   * (a process stopping as it accepts it, one listening before it serves) then costs one look, and
+   * the next look reaches the restarted component, instead of the whole wait going to that one
+   * connection.
+   */
+  Duration lookTimeout() {
+    Duration quarter = options.timeout().dividedBy(4);
+    Duration cap = quarter.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : quarter;
+    return options.probeTimeout().compareTo(cap) < 0 ? options.probeTimeout() : cap;
+  }
+
   private Map<ServingEndpoint, X509Certificate> servedBefore(List<ServingEndpoint> endpoints) {
     Map<ServingEndpoint, X509Certificate> before = new HashMap<>();
-    TlsProbe probe = TlsProbe.withTimeout(options.probeTimeout());
+    TlsProbe probe = TlsProbe.withTimeout(lookTimeout());
     for (ServingEndpoint e : endpoints) {
       if (e.certFile() == null) {
         TlsProbe.Served s = probe.fetch(e.host(), e.port());
@@ -286,7 +300,7 @@ public final class StaticPodRestarter {
 
   /** One look at one port: {@code null} when it passes, else why not. */
   private String gate(Component c, ServingEndpoint e, X509Certificate before) {
-    TlsProbe probe = TlsProbe.withTimeout(options.probeTimeout());
+    TlsProbe probe = TlsProbe.withTimeout(lookTimeout());
     X509Certificate served;
     if (e.healthPath() != null) {
       if (c == Component.ETCD) {

@@ -102,9 +102,10 @@ final class Cluster implements AutoCloseable {
   /**
    * The agent's settings for a node of this cluster: a 6 s Lease, 100 ms between looks, and 4 s
    * for a fake component to come back. A fake restart (ports closed 200 ms, new servers, mirror pod
-   * told) takes about 0.4 s, and at most 2.3 s in 380 restarts with the machine's two cores
-   * saturated; a component that does not start is said so in the fake kubelet's journal, which a
-   * failing test shows.
+   * told) takes about 0.45 s, and took at most 2.9 s in 1,030 restarts with two CPU burners on the
+   * machine's two cores; one look at a port gets at most 1 s of the 4 (a connection never answered
+   * costs one look); a component that does not start is said so in the fake kubelet's journal,
+   * which a failing test shows.
    */
   AgentSettings settings(String name) {
     FakeNode n = nodes.get(name);

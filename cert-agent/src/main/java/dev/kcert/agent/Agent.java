@@ -30,7 +30,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -58,8 +58,9 @@ import org.slf4j.LoggerFactory;
  * served certificate) and on its mirror pod (config hash changed, Ready).
  *
  * <p>The Lease records the phase and the backup folder. A successor on the same node that finds
- * its node's run in the Lease rolls it back (PKI files and manifests from the backup) and starts
- * afresh; another node takes the Lease over only when its holder's Node is gone or the holder
+ * its node's run in the Lease rolls it back (PKI files, then the manifests from the backup one at a
+ * time, latest first, each waited for until its ports serve the files on disk) and starts afresh;
+ * another node takes the Lease over only when its holder's Node is gone or the holder
  * has not renewed it within the TTL. A run that fails a gate is rolled back by the restarter, and
  * the node is marked failed on the Lease, on its Node and by an Event: no node starts while the
  * mark is there. An operator clears it by removing the Lease annotation {@value #LEASE_FAILED}.
@@ -359,13 +360,7 @@ public final class Agent implements AutoCloseable {
         }
         record(slot, "restarting", backup.toString());
         metrics.set(AgentMetrics.Phase.RESTARTING);
-        StaticPodRestarter restarter =
-            new StaticPodRestarter(
-                layout,
-                new StaticPodRestarter.Options(settings.restartTimeout(), settings.pollInterval(), Duration.ofSeconds(5),
-                    clock),
-                line -> LOG.info("restart node={} step={}", Log.q(settings.node()), Log.q(line)),
-                new MirrorPodGate(slot));
+        StaticPodRestarter restarter = restarter(slot, true);
         try {
           restarter.restart(restart, backup, rollBack);
         } catch (StaticPodRestarter.GateFailure e) {
@@ -439,8 +434,9 @@ public final class Agent implements AutoCloseable {
 
   /**
    * A predecessor on this node stopped at {@code s}'s phase: puts the PKI files and the manifests
-   * back from the recorded backup (the kubelet restarts what changed), then clears the phase; the
-   * cycle goes on and starts a fresh run if one is still due.
+   * back from the recorded backup (the kubelet restarts what changed: one manifest at a time, each
+   * waited for, see {@link StaticPodRestarter#putBack}), then clears the phase; the cycle goes on
+   * and starts a fresh run if one is still due.
    */
   private void rollBackInterrupted(LeaseLock slot, LeaseLock.State s) {
     PkiLayout layout = settings.layout();
@@ -460,15 +456,22 @@ public final class Agent implements AutoCloseable {
         }
         Path saved = backup.get().resolve("manifests");
         if (Files.isDirectory(saved)) {
+          // one at a time, latest first, each waited for: a fresh run must not start while the
+          // kubelet is still restarting what was put back, or its gates could be passed by those
+          // restarts instead of its own
+          Map<Component, byte[]> originals = new EnumMap<>(Component.class);
           try (var files = Files.list(saved)) {
             for (Path f : files.toList()) {
-              Path target = NodeEndpoints.manifestsDir(layout.kubeconfigDir()).resolve(f.getFileName());
-              byte[] original = Pem.readFile(f);
-              if (!Files.exists(target) || !Arrays.equals(Pem.readFile(target), original)) {
-                AtomicFiles.write(target, original, AtomicFiles.PRIVATE);
-                notes.add("put back " + target.getFileName());
+              String name = f.getFileName().toString();
+              Optional<Component> c = name.endsWith(".yaml")
+                  ? Component.byPodName(name.substring(0, name.length() - 5)) : Optional.empty();
+              if (c.isPresent() && c.get().isStaticPod()) {
+                originals.put(c.get(), Pem.readFile(f));
+              } else {
+                notes.add("left " + name + " in " + saved + " (not a static pod manifest kcert restarts)");
               }
             }
+            notes.addAll(restarter(slot, false).putBack(originals));
           } catch (java.io.IOException e) {
             notes.add("manifests not restored: " + e.getMessage());
           }
@@ -485,6 +488,17 @@ public final class Agent implements AutoCloseable {
     clear.put(LEASE_PHASE, null);
     clear.put(LEASE_BACKUP, null);
     slot.renew(settings.node(), clear);
+  }
+
+  /** The restarter of this node's static pods; with the mirror pod gate for a run's own restarts. */
+  private StaticPodRestarter restarter(LeaseLock slot, boolean mirrorPodGate) {
+    StaticPodRestarter.Options options = new StaticPodRestarter.Options(settings.restartTimeout(),
+        settings.pollInterval(), Duration.ofSeconds(5), clock);
+    java.util.function.Consumer<String> progress =
+        line -> LOG.info("restart node={} step={}", Log.q(settings.node()), Log.q(line));
+    return mirrorPodGate
+        ? new StaticPodRestarter(settings.layout(), options, progress, new MirrorPodGate(slot))
+        : new StaticPodRestarter(settings.layout(), options, progress);
   }
 
   private void annotateNode(Map<String, String> annotations) {

@@ -34,9 +34,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The coordinated renewal on control-plane nodes stood in for by {@link Cluster}. */
+@ExtendWith(KubeletJournals.class)
 class RolloutIT {
   private static final List<String> ORDER =
       List.of("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler");
@@ -238,10 +240,23 @@ class RolloutIT {
         }
         assertThat(lease(cluster).getMetadata().getAnnotations()).as(phase).containsEntry(Agent.LEASE_PHASE, phase);
         assertThat(lease(cluster).getSpec().getHolderIdentity()).as(phase).isEqualTo("cp-1");
+        // the successor puts back what the first run restarted, latest first, one at a time, and
+        // only then restarts each component once for its own run, in order
+        List<String> putBack = new ArrayList<>();
+        for (String p : phases.subList(0, index)) {
+          if (p.startsWith("restarting/")) {
+            putBack.add(0, "cp-1 " + p.substring("restarting/".length()));
+          }
+        }
+        List<String> expected = new ArrayList<>(putBack);
+        ORDER.forEach(c -> expected.add("cp-1 " + c));
+        int mark = cluster.restarts.size();
         AgentMetrics metrics = new AgentMetrics(new PrometheusRegistry());
         try (Agent successor = new Agent(cluster.client, cluster.settings("cp-1"), Cluster.CLOCK, metrics)) {
           assertThat(successor.cycle().kind()).as(phase).isEqualTo(Agent.Kind.RENEWED);
         }
+        assertThat(List.copyOf(cluster.restarts).subList(mark, cluster.restarts.size())).as(phase)
+            .containsExactlyElementsOf(expected);
         assertThat(metrics.failures(AgentMetrics.Reason.INTERRUPTED)).as(phase).isEqualTo(1);
         var inventory = dev.kcert.core.inventory.PkiInventory.scan(layout,
             new dev.kcert.core.inventory.InventoryOptions(true, true));

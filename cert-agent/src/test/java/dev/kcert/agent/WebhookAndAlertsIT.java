@@ -19,9 +19,11 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Prometheus alerts as a blocker, --dry-run, and the webhook, against a loopback stand-in. */
+@ExtendWith(KubeletJournals.class)
 class WebhookAndAlertsIT {
   @TempDir Path tmp;
 

@@ -36,7 +36,8 @@ public final class StaticPodRestarter {
    *
    * @param timeout how long each component has to come back
    * @param pollInterval how often the gates look
-   * @param probeTimeout how long one connection may take
+   * @param probeTimeout how long one connection may take (at most a quarter of {@code timeout},
+   *     at least a second: one look at a port never takes the whole wait)
    * @param clock stamps the annotation
    */
   public record Options(Duration timeout, Duration pollInterval, Duration probeTimeout, Clock clock) {
@@ -166,6 +167,42 @@ public final class StaticPodRestarter {
 
   private record Restarted(Component component, Path manifest, byte[] original) {}
 
+  /**
+   * Puts manifests back as a roll-back does: one at a time, the latest in kcert's order first
+   * (kube-scheduler, kube-controller-manager, kube-apiserver, etcd), each written crash-safe and
+   * then waited for until every port of the component serves the files on disk (one configured
+   * with no certificate file: a certificate other than the one it served before), within the
+   * timeout. Without the caller's extra gate: a roll-back only has to bring the old files back.
+   * Manifests whose content is already on disk are left alone.
+   *
+   * @param originals the bytes each component's manifest gets back
+   * @return one note per manifest put back: {@code "put back etcd.yaml"}, with why not when the
+   *     component did not come back in time
+   */
+  public List<String> putBack(Map<Component, byte[]> originals) {
+    List<String> notes = new ArrayList<>();
+    Component[] all = Component.values();
+    for (int i = all.length - 1; i >= 0; i--) {
+      Component c = all[i];
+      byte[] original = originals.get(c);
+      if (original == null || !c.isStaticPod()) {
+        continue;
+      }
+      Path file = NodeEndpoints.manifestFile(layout.kubeconfigDir(), c);
+      if (Files.exists(file) && java.util.Arrays.equals(Pem.readFile(file), original)) {
+        continue;
+      }
+      List<ServingEndpoint> endpoints = NodeEndpoints.fromManifest(c, StaticPodManifest.parse(original, file));
+      Map<ServingEndpoint, X509Certificate> before = servedBefore(endpoints);
+      progress.accept("Restarting " + c.podName() + " with its original manifest");
+      AtomicFiles.write(file, original, AtomicFiles.PRIVATE);
+      String why = awaitGates(c, endpoints, before, NO_GATE);
+      notes.add("put back " + file.getFileName() + (why == null ? "" : " (not back within "
+          + options.timeout().toSeconds() + "s: " + why + ")"));
+    }
+    return notes;
+  }
+
   private GateFailure rollBack(
       Component failed, String why, List<Restarted> done, Runnable rollBack) {
     String message =
@@ -200,9 +237,22 @@ public final class StaticPodRestarter {
     return new GateFailure(failed, message, message + "; rolled back: " + String.join("; ", notes));
   }
 
+  /**
+   * How long one look at a port may take: the probe timeout, but no more than a quarter of the
+   * restart timeout (and no less than a second). A connection that is accepted and never answered
+   * (a process stopping as it accepts it, one listening before it serves) then costs one look, and
+   * the next look reaches the restarted component, instead of the whole wait going to that one
+   * connection.
+   */
+  Duration lookTimeout() {
+    Duration quarter = options.timeout().dividedBy(4);
+    Duration cap = quarter.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : quarter;
+    return options.probeTimeout().compareTo(cap) < 0 ? options.probeTimeout() : cap;
+  }
+
   private Map<ServingEndpoint, X509Certificate> servedBefore(List<ServingEndpoint> endpoints) {
     Map<ServingEndpoint, X509Certificate> before = new HashMap<>();
-    TlsProbe probe = TlsProbe.withTimeout(options.probeTimeout());
+    TlsProbe probe = TlsProbe.withTimeout(lookTimeout());
     for (ServingEndpoint e : endpoints) {
       if (e.certFile() == null) {
         TlsProbe.Served s = probe.fetch(e.host(), e.port());
@@ -250,7 +300,7 @@ public final class StaticPodRestarter {
 
   /** One look at one port: {@code null} when it passes, else why not. */
   private String gate(Component c, ServingEndpoint e, X509Certificate before) {
-    TlsProbe probe = TlsProbe.withTimeout(options.probeTimeout());
+    TlsProbe probe = TlsProbe.withTimeout(lookTimeout());
     X509Certificate served;
     if (e.healthPath() != null) {
       if (c == Component.ETCD) {

@@ -2,10 +2,10 @@ package dev.kcert.approver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kcert.kube.testing.Charts;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.SecurityContext;
@@ -18,14 +18,12 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,15 +40,7 @@ class ManifestsTest {
   static void load() throws IOException {
     objects = new ArrayList<>();
     for (String file : List.of("namespace.yaml", "rbac.yaml", "deployment.yaml")) {
-      String text = Files.readString(DIR.resolve(file));
-      for (String doc : Pattern.compile("(?m)^---\\s*$").split(text)) {
-        if (doc.lines().allMatch(l -> l.isBlank() || l.strip().startsWith("#"))) {
-          continue;
-        }
-        KubernetesResource r = Serialization.unmarshal(doc, KubernetesResource.class);
-        assertThat(r).as(file).isInstanceOf(HasMetadata.class);
-        objects.add((HasMetadata) r);
-      }
+      objects.addAll(Charts.parse(Files.readString(DIR.resolve(file))));
     }
   }
 

@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
 /**
  * The charts under {@code charts/}, rendered by Helm's own template engine (helm-java: Helm's Go
  * code as a native library, so no helm binary is needed) and every object parsed into fabric8's
- * model classes, for the approver's and the agent's chart tests.
+ * model classes, for the approver's and the agent's chart tests; {@link #parse} also reads the
+ * deploy manifests under {@code examples/deploy/}.
  */
 public final class Charts {
   /** The reference kubeadm release; the charts ask for 1.27 or later. */

@@ -2,43 +2,21 @@ package dev.kcert.core.rotation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kcert.core.keys.KeyAlgorithm;
 import dev.kcert.core.model.Catalogue;
 import dev.kcert.core.node.Component;
 import dev.kcert.core.renewal.FileOps;
-import dev.kcert.core.testing.StaticPods;
-import dev.kcert.core.testing.TestPki;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What {@code status} says a killed command left, and what the commands do with it, for the states
  * a kill leaves behind, made here by hand: a state file one phase behind its files, a rotation
  * folder without a state, and the commit hook that writes the restarts record before any file.
  */
-class InterruptionTest {
-  @TempDir Path root;
-  NodeFiles node;
-
-  @BeforeEach
-  void pki() {
-    TestPki.in(root).create();
-    StaticPods.write(root);
-    node = NodeFiles.under(root);
-  }
-
-  Rotation rotation(String ca) {
-    return Rotation.of(node, ca, TestPki.CLOCK);
-  }
-
-  static final NewCa GENERATE = new NewCa.Generate(KeyAlgorithm.ECDSA_P256, Duration.ofDays(3650));
-
+class InterruptionTest extends RotationNode {
   @Test
   void nothingInterruptedSaysNothing() {
     Rotation r = rotation(Catalogue.CA);

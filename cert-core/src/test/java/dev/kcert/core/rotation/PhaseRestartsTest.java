@@ -6,30 +6,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.kcert.core.model.Catalogue;
 import dev.kcert.core.model.KcertException;
 import dev.kcert.core.node.Component;
-import dev.kcert.core.testing.StaticPods;
 import dev.kcert.core.testing.TestPki;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-class PhaseRestartsTest {
-  @TempDir Path root;
-  NodeFiles node;
-
-  @BeforeEach
-  void pki() {
-    TestPki.in(root).create();
-    StaticPods.write(root);
-    node = NodeFiles.under(root);
-  }
-
+class PhaseRestartsTest extends RotationNode {
   static Stream<Arguments> readers() {
     return Stream.of(
         Arguments.of("pki/ca.crt", List.of(Component.KUBE_APISERVER, Component.KUBE_CONTROLLER_MANAGER)),

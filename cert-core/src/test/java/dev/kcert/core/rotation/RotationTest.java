@@ -3,7 +3,6 @@ package dev.kcert.core.rotation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kcert.core.keys.KeyAlgorithm;
 import dev.kcert.core.model.Catalogue;
 import dev.kcert.core.model.KcertException;
 import dev.kcert.core.node.StaticPodManifest;
@@ -16,35 +15,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class RotationTest {
-  @TempDir Path root;
-  NodeFiles node;
-
-  @BeforeEach
-  void pki() {
-    TestPki.in(root).create();
-    StaticPods.write(root);
-    node = NodeFiles.under(root);
-  }
-
-  Rotation rotation(String ca) {
-    return Rotation.of(node, ca, TestPki.CLOCK);
-  }
-
-  static final NewCa GENERATE = new NewCa.Generate(KeyAlgorithm.ECDSA_P256, Duration.ofDays(3650));
-
+class RotationTest extends RotationNode {
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {Catalogue.CA, Catalogue.FRONT_PROXY_CA, Catalogue.ETCD_CA})
   void wholeRotationPhaseByPhaseKeepsEveryPlaceProven(String ca) throws IOException {

@@ -5,19 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kcert.core.kubeapi.ApiClient;
-import dev.kcert.core.kubeconfig.Kubeconfig;
-import dev.kcert.core.kubeconfig.KubeconfigCredentials;
 import dev.kcert.core.pem.Certificates;
 import dev.kcert.core.rotation.Rotation;
 import dev.kcert.core.testing.StaticPods;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -30,7 +25,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -57,7 +51,7 @@ class CaClusterIT {
   private static final String PATIENT = "--api-timeout=30s";
 
   @TempDir Path root;
-  private MockWebServer web;
+  private MockApi api;
   private KubernetesMockServer server;
   private KubernetesClient client;
   private Path kubeconfig;
@@ -75,28 +69,21 @@ class CaClusterIT {
         "--kubelet-config", root.resolve("kubelet-config.yaml").toString());
     oldCa = Certificates.readBundle(root.resolve("pki/ca.crt")).get(0);
     otherCa = Certificates.readBundle(root.resolve("pki/front-proxy-ca.crt")).get(0);
-    web = new MockWebServer();
-    server = new KubernetesMockServer(new Context(), web, new HashMap<>(), new KubernetesCrudDispatcher(), true);
-    server.init(InetAddress.getLoopbackAddress(), 0);
-    client = server.createClient();
-    byte[] servingCert = Files.readAllBytes(Path.of(web.getSelfSignedCertificate().certificatePath()));
-    kubeconfig = adminConf("https://localhost:" + server.getPort(), servingCert);
+    api = MockApi.crud();
+    server = api.server();
+    client = api.client();
+    kubeconfig = api.adminConf(root);
     reachable = root.resolveSibling(root.getFileName() + "-mock.conf");
     Files.copy(kubeconfig, reachable);
   }
 
   @AfterEach
   void stop() {
-    client.close();
-    server.destroy();
+    api.close();
   }
 
   private Path adminConf(String url, byte[] caPem) throws IOException {
-    KubeconfigCredentials admin = Kubeconfig.read(root.resolve("admin.conf")).credentials();
-    Path file = root.resolveSibling(root.getFileName() + "-admin.conf");
-    Files.write(file, Kubeconfig.create(file, "kubernetes", url, caPem, admin.userName(),
-        admin.clientCertificate().load(), admin.clientKey().load()).render());
-    return file;
+    return MockApi.adminConf(root, url, caPem);
   }
 
   private Cli.Run ca(String verb, String... more) {
@@ -462,8 +449,7 @@ class CaClusterIT {
     assertThat(status.out()).contains("cluster: the cluster side of trust-both is pending (the API"
         + " server did not answer): run kcert ca trust-both --ca ca again\n");
 
-    kubeconfig = adminConf("https://localhost:" + server.getPort(),
-        Files.readAllBytes(Path.of(web.getSelfSignedCertificate().certificatePath())));
+    kubeconfig = api.adminConf(root);
     Cli.Run again = ca("trust-both");
     assertThat(again.code()).isZero();
     assertThat(again.out()).startsWith("ca: trust-both is done already; nothing was written\n")

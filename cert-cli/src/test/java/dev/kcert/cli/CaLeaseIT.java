@@ -11,16 +11,12 @@ import dev.kcert.core.testing.StaticPods;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneOffset;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -44,6 +40,7 @@ class CaLeaseIT {
   private static final String LEASE = "kcert-renewal";
 
   @TempDir Path root;
+  private MockApi api;
   private KubernetesMockServer server;
   private KubernetesClient client;
   private Path kubeconfig;
@@ -55,23 +52,17 @@ class CaLeaseIT {
     StaticPods.write(root);
     dirs = Cli.args(Cli.dirs(root), "--manifest-dir", root.resolve("manifests").toString(),
         "--kubelet-config", root.resolve("kubelet-config.yaml").toString());
-    MockWebServer web = new MockWebServer();
-    server = new KubernetesMockServer(new Context(), web, new HashMap<>(), new KubernetesCrudDispatcher(), true);
-    server.init(InetAddress.getLoopbackAddress(), 0);
-    client = server.createClient();
-    byte[] servingCert = Files.readAllBytes(Path.of(web.getSelfSignedCertificate().certificatePath()));
-    KubeconfigCredentials admin = Kubeconfig.read(root.resolve("admin.conf")).credentials();
-    kubeconfig = root.resolveSibling(root.getFileName() + "-admin.conf");
-    Files.write(kubeconfig, Kubeconfig.create(kubeconfig, "kubernetes", "https://localhost:" + server.getPort(),
-        servingCert, admin.userName(), admin.clientCertificate().load(), admin.clientKey().load()).render());
+    api = MockApi.crud();
+    server = api.server();
+    client = api.client();
+    kubeconfig = api.adminConf(root);
     assertThat(Cli.run(Cli.args(Cli.args(new String[] {"ca", "prepare", "--key-algorithm", "ECDSA-P256"}, dirs)))
         .code()).isZero();
   }
 
   @AfterEach
   void stop() {
-    client.close();
-    server.destroy();
+    api.close();
   }
 
   private Cli.Run phase(String verb, String... more) {

@@ -2,22 +2,15 @@ package dev.kcert.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kcert.core.kubeconfig.Kubeconfig;
-import dev.kcert.core.kubeconfig.KubeconfigCredentials;
 import dev.kcert.core.pem.PrivateKeys;
 import dev.kcert.core.testing.StaticPods;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
@@ -25,7 +18,6 @@ import java.security.Signature;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
@@ -50,7 +42,7 @@ class CaSaClusterIT {
       .withGroup("").withVersion("v1").withKind("Secret").withPlural("secrets").withNamespaced(true).build();
 
   @TempDir Path root;
-  private MockWebServer web;
+  private MockApi api;
   private KubernetesMockServer server;
   private KubernetesClient client;
   private Path kubeconfig;
@@ -62,21 +54,15 @@ class CaSaClusterIT {
     StaticPods.write(root);
     dirs = Cli.args(Cli.dirs(root), "--manifest-dir", root.resolve("manifests").toString(),
         "--kubelet-config", root.resolve("kubelet-config.yaml").toString());
-    web = new MockWebServer();
-    server = new KubernetesMockServer(new Context(), web, new HashMap<>(), new KubernetesCrudDispatcher(), true);
-    server.init(InetAddress.getLoopbackAddress(), 0);
-    client = server.createClient();
-    byte[] servingCert = Files.readAllBytes(Path.of(web.getSelfSignedCertificate().certificatePath()));
-    KubeconfigCredentials admin = Kubeconfig.read(root.resolve("admin.conf")).credentials();
-    kubeconfig = root.resolveSibling(root.getFileName() + "-admin.conf");
-    Files.write(kubeconfig, Kubeconfig.create(kubeconfig, "kubernetes", "https://localhost:" + server.getPort(),
-        servingCert, admin.userName(), admin.clientCertificate().load(), admin.clientKey().load()).render());
+    api = MockApi.crud();
+    server = api.server();
+    client = api.client();
+    kubeconfig = api.adminConf(root);
   }
 
   @AfterEach
   void stop() {
-    client.close();
-    server.destroy();
+    api.close();
   }
 
   private Cli.Run ca(Clock clock, String verb, String... more) {

@@ -20,11 +20,7 @@ import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestStatusBuilder;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +33,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -82,7 +77,7 @@ class CaWorkerIT {
   private Path kubeletDir;
   private Path judge;
   private String[] wdirs;
-  private MockWebServer web;
+  private MockApi api;
   private KubernetesMockServer server;
   private KubernetesClient client;
   private Path mockConf;
@@ -119,14 +114,12 @@ class CaWorkerIT {
     Files.writeString(judge.resolve("both.pem"), pem(oldCa, newCa));
     Files.writeString(judge.resolve("new.pem"), pem(newCa));
 
-    web = new MockWebServer();
-    server = new KubernetesMockServer(new Context(), web, new HashMap<>(), new KubernetesCrudDispatcher(), true);
-    server.init(InetAddress.getLoopbackAddress(), 0);
-    client = server.createClient();
-    byte[] servingCert = Files.readAllBytes(Path.of(web.getSelfSignedCertificate().certificatePath()));
+    api = MockApi.crud();
+    server = api.server();
+    client = api.client();
     mockConf = root.resolve("worker-mock.conf");
-    Files.write(mockConf, Kubeconfig.create(mockConf, "mock", "https://localhost:" + server.getPort(),
-        servingCert, "system:node:" + NODE, pem(kubeletCert()).getBytes(StandardCharsets.US_ASCII),
+    Files.write(mockConf, Kubeconfig.create(mockConf, "mock", api.url(),
+        api.servingCert(), "system:node:" + NODE, pem(kubeletCert()).getBytes(StandardCharsets.US_ASCII),
         PrivateKeys.toPem(kubeletPair).getBytes(StandardCharsets.US_ASCII)).render());
     healthz = KubeletHealthz.start();
     signing = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -143,8 +136,7 @@ class CaWorkerIT {
     signing.shutdownNow();
     signing.awaitTermination(10, TimeUnit.SECONDS);
     healthz.close();
-    client.close();
-    server.destroy();
+    api.close();
     assertThat(signerFailures).as("the test's signer").isEmpty();
   }
 

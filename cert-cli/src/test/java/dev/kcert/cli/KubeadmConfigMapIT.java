@@ -6,12 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kcert.cli.Cli.Run;
 import dev.kcert.core.config.ConfigMapReader;
-import dev.kcert.core.kubeconfig.Kubeconfig;
-import dev.kcert.core.kubeconfig.KubeconfigCredentials;
 import dev.kcert.core.pem.Certificates;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -20,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -41,36 +36,26 @@ class KubeadmConfigMapIT {
   }
 
   @TempDir Path root;
-  private MockWebServer web;
+  private MockApi api;
   private KubernetesMockServer server;
   private Path kubeconfig;
 
   @BeforeEach
   void start() throws Exception {
     Cli.pki(root);
-    web = new MockWebServer();
-    server = new KubernetesMockServer(new Context(), web, new HashMap<>(), true);
-    server.init(InetAddress.getLoopbackAddress(), 0);
-    byte[] servingCert = Files.readAllBytes(Path.of(web.getSelfSignedCertificate().certificatePath()));
-    kubeconfig = adminConf("https://localhost:" + server.getPort(), servingCert);
+    api = MockApi.expectations();
+    server = api.server();
+    kubeconfig = api.adminConf(root);
   }
 
   @AfterEach
   void stop() {
-    server.destroy();
+    api.close();
   }
 
   /** A copy of the PKI's admin.conf that names {@code url} and trusts {@code caPem}. */
   private Path adminConf(String url, byte[] caPem) throws IOException {
-    KubeconfigCredentials admin = Kubeconfig.read(root.resolve("admin.conf")).credentials();
-    Path file = root.resolveSibling(root.getFileName() + "-admin.conf");
-    Files.write(
-        file,
-        Kubeconfig.create(
-                file, "kubernetes", url, caPem, admin.userName(),
-                admin.clientCertificate().load(), admin.clientKey().load())
-            .render());
-    return file;
+    return MockApi.adminConf(root, url, caPem);
   }
 
   private void serve(String clusterConfiguration) {

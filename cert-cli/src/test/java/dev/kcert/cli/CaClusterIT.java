@@ -7,11 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kcert.core.kubeapi.ApiClient;
 import dev.kcert.core.pem.Certificates;
 import dev.kcert.core.rotation.Rotation;
-import dev.kcert.core.testing.StaticPods;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -52,7 +50,6 @@ class CaClusterIT {
 
   @TempDir Path root;
   private MockApi api;
-  private KubernetesMockServer server;
   private KubernetesClient client;
   private Path kubeconfig;
   /** The kubeconfig of the mock, for the test's own reads. */
@@ -63,14 +60,10 @@ class CaClusterIT {
 
   @BeforeEach
   void start() throws Exception {
-    Cli.pki(root);
-    StaticPods.write(root);
-    dirs = Cli.args(Cli.dirs(root), "--manifest-dir", root.resolve("manifests").toString(),
-        "--kubelet-config", root.resolve("kubelet-config.yaml").toString());
+    dirs = Cli.controlPlane(root);
     oldCa = Certificates.readBundle(root.resolve("pki/ca.crt")).get(0);
     otherCa = Certificates.readBundle(root.resolve("pki/front-proxy-ca.crt")).get(0);
     api = MockApi.crud();
-    server = api.server();
     client = api.client();
     kubeconfig = api.adminConf(root);
     reachable = root.resolveSibling(root.getFileName() + "-mock.conf");
@@ -242,7 +235,7 @@ class CaClusterIT {
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.err()).isEmpty();
     assertThat(r.out())
-        .contains("Cluster places (https://localhost:" + server.getPort() + "):\n")
+        .contains("Cluster places (" + api.url() + "):\n")
         .containsPattern("\ncluster-info +kube-public/cluster-info +old-only +old\n")
         .containsPattern("\nkube-root-ca.crt +default/kube-root-ca.crt +old-only +old\n")
         .containsPattern("\nkube-root-ca.crt +kube-system/kube-root-ca.crt +old-only +old\n")

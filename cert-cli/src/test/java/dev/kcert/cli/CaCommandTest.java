@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kcert.core.testing.StaticPods;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
@@ -17,10 +16,7 @@ class CaCommandTest {
 
   @BeforeEach
   void pki() {
-    Cli.pki(root);
-    StaticPods.write(root);
-    dirs = Cli.args(Cli.dirs(root), "--manifest-dir", root.resolve("manifests").toString(),
-        "--kubelet-config", root.resolve("kubelet-config.yaml").toString());
+    dirs = Cli.controlPlane(root);
   }
 
   Cli.Run ca(String verb, String... more) {

@@ -7,11 +7,9 @@ import dev.kcert.core.kubeconfig.KubeconfigCredentials;
 import dev.kcert.core.rotation.Phase;
 import dev.kcert.core.rotation.Rotation;
 import dev.kcert.core.rotation.NodeFiles;
-import dev.kcert.core.testing.StaticPods;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,19 +39,14 @@ class CaLeaseIT {
 
   @TempDir Path root;
   private MockApi api;
-  private KubernetesMockServer server;
   private KubernetesClient client;
   private Path kubeconfig;
   private String[] dirs;
 
   @BeforeEach
   void start() throws Exception {
-    Cli.pki(root);
-    StaticPods.write(root);
-    dirs = Cli.args(Cli.dirs(root), "--manifest-dir", root.resolve("manifests").toString(),
-        "--kubelet-config", root.resolve("kubelet-config.yaml").toString());
+    dirs = Cli.controlPlane(root);
     api = MockApi.crud();
-    server = api.server();
     client = api.client();
     kubeconfig = api.adminConf(root);
     assertThat(Cli.run(Cli.args(Cli.args(new String[] {"ca", "prepare", "--key-algorithm", "ECDSA-P256"}, dirs)))

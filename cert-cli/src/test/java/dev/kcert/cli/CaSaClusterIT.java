@@ -3,11 +3,9 @@ package dev.kcert.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kcert.core.pem.PrivateKeys;
-import dev.kcert.core.testing.StaticPods;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,19 +41,14 @@ class CaSaClusterIT {
 
   @TempDir Path root;
   private MockApi api;
-  private KubernetesMockServer server;
   private KubernetesClient client;
   private Path kubeconfig;
   private String[] dirs;
 
   @BeforeEach
   void start() throws Exception {
-    Cli.pki(root);
-    StaticPods.write(root);
-    dirs = Cli.args(Cli.dirs(root), "--manifest-dir", root.resolve("manifests").toString(),
-        "--kubelet-config", root.resolve("kubelet-config.yaml").toString());
+    dirs = Cli.controlPlane(root);
     api = MockApi.crud();
-    server = api.server();
     client = api.client();
     kubeconfig = api.adminConf(root);
   }

@@ -20,7 +20,6 @@ import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestStatusBuilder;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,7 +77,6 @@ class CaWorkerIT {
   private Path judge;
   private String[] wdirs;
   private MockApi api;
-  private KubernetesMockServer server;
   private KubernetesClient client;
   private Path mockConf;
   private X509Certificate oldCa;
@@ -115,7 +113,6 @@ class CaWorkerIT {
     Files.writeString(judge.resolve("new.pem"), pem(newCa));
 
     api = MockApi.crud();
-    server = api.server();
     client = api.client();
     mockConf = root.resolve("worker-mock.conf");
     Files.write(mockConf, Kubeconfig.create(mockConf, "mock", api.url(),
@@ -399,7 +396,7 @@ class CaWorkerIT {
     Cli.Run p = ca("prepare", "--new-ca-hash", Rotation.discoveryHash(newCa));
     assertThat(p.code()).as(p.out() + p.err()).isZero();
     assertThat(p.out()).contains("new CA " + Rotation.discoveryHash(newCa)
-        + " (from kube-public/cluster-info at https://localhost:" + server.getPort() + ")");
+        + " (from kube-public/cluster-info at " + api.url() + ")");
     assertThat(Certificates.readBundle(w.resolve("pki/kcert-rotation/ca/new.crt"))).containsExactly(newCa);
     assertPhase("trust-both");
   }

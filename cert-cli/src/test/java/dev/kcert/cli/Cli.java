@@ -5,6 +5,7 @@ import dev.kcert.core.generate.PkiGenerator;
 import dev.kcert.core.keys.KeyAlgorithm;
 import dev.kcert.core.pki.NodeParameters;
 import dev.kcert.core.pki.PkiLayout;
+import dev.kcert.core.testing.StaticPods;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -65,6 +66,17 @@ final class Cli {
             true,
             Clock.fixed(MADE, ZoneOffset.UTC)));
     return layout;
+  }
+
+  /**
+   * A control-plane node for the {@code kcert ca} tests: {@link #pki} with the static pod
+   * manifests; returns the options that name its folders and files.
+   */
+  static String[] controlPlane(Path root) {
+    pki(root);
+    StaticPods.write(root);
+    return args(dirs(root), "--manifest-dir", root.resolve("manifests").toString(),
+        "--kubelet-config", root.resolve("kubelet-config.yaml").toString());
   }
 
   /** {@code --cert-dir root/pki --kubeconfig-dir root}. */

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kcert.cli.Cli.Run;
 import dev.kcert.core.config.ConfigMapReader;
 import dev.kcert.core.pem.Certificates;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -37,14 +36,12 @@ class KubeadmConfigMapIT {
 
   @TempDir Path root;
   private MockApi api;
-  private KubernetesMockServer server;
   private Path kubeconfig;
 
   @BeforeEach
   void start() throws Exception {
     Cli.pki(root);
     api = MockApi.expectations();
-    server = api.server();
     kubeconfig = api.adminConf(root);
   }
 
@@ -63,7 +60,7 @@ class KubeadmConfigMapIT {
         "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"kubeadm-config\","
             + "\"namespace\":\"kube-system\"},\"data\":{\"ClusterConfiguration\":"
             + quote(clusterConfiguration) + "}}";
-    server.expect().get().withPath(ConfigMapReader.PATH).andReturn(200, json).always();
+    api.server().expect().get().withPath(ConfigMapReader.PATH).andReturn(200, json).always();
   }
 
   private static String quote(String s) {
@@ -101,7 +98,7 @@ class KubeadmConfigMapIT {
     assertThat(r.err())
         .isEqualTo(
             "Reading configuration from the \"kubeadm-config\" ConfigMap in namespace"
-                + " \"kube-system\" (https://localhost:" + server.getPort() + ", with " + kubeconfig
+                + " \"kube-system\" (" + api.url() + ", with " + kubeconfig
                 + ")\n");
     assertThat(r.out()).startsWith("etcd is external (etcd.external in the configuration)");
     X509Certificate api = Certificates.readBundle(root.resolve("pki/apiserver.crt")).get(0);
@@ -122,7 +119,7 @@ class KubeadmConfigMapIT {
     assertThat(r.err())
         .isEqualTo(
             "warning: no configuration in the \"kubeadm-config\" ConfigMap in namespace"
-                + " \"kube-system\" at https://localhost:" + server.getPort()
+                + " \"kube-system\" at " + api.url()
                 + " (the API server has no such ConfigMap); going on with the files on disk and"
                 + " defaults\n");
     assertThat(r.out()).contains("etcd-server").contains("Dry run: nothing was written.");
